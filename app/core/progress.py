@@ -1,0 +1,58 @@
+"""Progress records and cancellation for long jobs.
+
+Long work in the core is a generator that yields :class:`Progress` and checks
+a :class:`CancelToken`; front ends (a terminal bar, a Qt worker) only drive it.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Progress:
+    """One step of a long job.
+
+    Attributes:
+        stage: short machine-friendly name of the phase ("download", "verify", ...).
+        done: units finished in this stage.
+        total: units in this stage, or None when unknown.
+        unit: what is counted ("B" for bytes, "files", "texts", ...).
+        message: a sentence for humans.
+    """
+
+    stage: str
+    done: int = 0
+    total: int | None = None
+    unit: str = ""
+    message: str = ""
+
+    @property
+    def fraction(self) -> float | None:
+        if not self.total:
+            return None
+        return min(1.0, self.done / self.total)
+
+
+class Cancelled(Exception):
+    """Raised inside a job when its token was cancelled."""
+
+
+class CancelToken:
+    """A thread-safe flag a front end sets to stop a job at its next check."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+
+    def cancel(self) -> None:
+        self._event.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._event.is_set()
+
+    def check(self) -> None:
+        """Raise :class:`Cancelled` if cancellation was asked for."""
+        if self._event.is_set():
+            raise Cancelled()

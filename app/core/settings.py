@@ -1,0 +1,103 @@
+"""Typed, versioned user settings stored as JSON.
+
+Every setting has a default, a description and a validator. Unknown keys are
+dropped, a bad value is refused with a clear message, and older files are
+migrated step by step (``_MIGRATIONS``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from dataclasses import asdict, dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+from app.core.embedder import DIMENSIONS
+from app.core.errors import SettingsError
+from app.core.model import DEFAULT_QUANTIZATION, QUANTIZATIONS
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the user chose. Frozen: change it with :meth:`replace`."""
+
+    quantization: str = DEFAULT_QUANTIZATION
+    dimension: int = 768
+    threads: int = 0
+
+    DESCRIPTIONS = {
+        "quantization": "Model weight type: smaller and faster, or closer to the original model.",
+        "dimension": "Embedding size kept in the vector index (Matryoshka): 768, 512, 256 or 128.",
+        "threads": "CPU threads for embedding; 0 picks the number of physical cores.",
+    }
+
+    def __post_init__(self) -> None:
+        if self.quantization not in QUANTIZATIONS:
+            raise SettingsError(
+                f"quantization must be one of {', '.join(QUANTIZATIONS)}, not {self.quantization!r}"
+            )
+        if self.dimension not in DIMENSIONS:
+            raise SettingsError(
+                f"dimension must be one of {', '.join(map(str, DIMENSIONS))}, not {self.dimension!r}"
+            )
+        if not isinstance(self.threads, int) or not 0 <= self.threads <= 256:
+            raise SettingsError(f"threads must be a whole number from 0 to 256, not {self.threads!r}")
+
+    def replace(self, **changes: Any) -> Settings:
+        """Return a copy with ``changes`` applied and validated."""
+        return replace(self, **changes)
+
+    def effective_threads(self) -> int:
+        """The thread count to use: the setting, or the CPU count when it is 0."""
+        return self.threads or max(1, os.cpu_count() or 1)
+
+
+def _migrate(data: dict[str, Any]) -> dict[str, Any]:
+    version = int(data.get("version", 0))
+    if version > SCHEMA_VERSION:
+        raise SettingsError(
+            f"settings file is version {version}, newer than this Gemseek understands ({SCHEMA_VERSION})"
+        )
+    for step in range(version, SCHEMA_VERSION):
+        data = _MIGRATIONS[step](data)
+    return data
+
+
+def _v0_to_v1(data: dict[str, Any]) -> dict[str, Any]:
+    # Version 0 was an unversioned file; its keys are those of version 1.
+    return {**data, "version": 1}
+
+
+_MIGRATIONS = {0: _v0_to_v1}
+
+
+def load(path: Path) -> Settings:
+    """Read settings from ``path``; a missing file gives the defaults."""
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return Settings()
+    except (OSError, ValueError) as exc:
+        raise SettingsError(f"cannot read settings file {path}: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise SettingsError(f"settings file {path} does not hold a JSON object")
+    data = _migrate(raw)
+    known = {f.name for f in fields(Settings)}
+    dropped = sorted(set(data) - known - {"version"})
+    if dropped:
+        log.warning("ignoring unknown settings in %s: %s", path, ", ".join(dropped))
+    return Settings(**{k: v for k, v in data.items() if k in known})
+
+
+def save(settings: Settings, path: Path) -> None:
+    """Write ``settings`` to ``path`` atomically."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps({"version": SCHEMA_VERSION, **asdict(settings)}, indent=2) + "\n")
+    os.replace(tmp, path)
