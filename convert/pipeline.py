@@ -1,0 +1,115 @@
+"""The conversion as one call: checkpoint folder + type → GGUF file, atomically."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from gguf import GGMLQuantizationType, LlamaFileType
+
+from convert.errors import ConversionError
+from convert.kquant import quantize_with_llama
+from convert.source import SOURCE_FILES, Checkpoint
+from convert.tensors import plan
+from convert.vocab import load_vocab
+from convert.writer import write_gguf
+
+# Types gguf-py writes directly: file type and the type of each 2-D weight.
+DIRECT_TYPES = {
+    "F32": (LlamaFileType.ALL_F32, GGMLQuantizationType.F32),
+    "F16": (LlamaFileType.MOSTLY_F16, GGMLQuantizationType.F16),
+    "BF16": (LlamaFileType.MOSTLY_BF16, GGMLQuantizationType.BF16),
+    "Q8_0": (LlamaFileType.MOSTLY_Q8_0, GGMLQuantizationType.Q8_0),
+}
+# Types made by llama.cpp's quantizer from an F32 file (its mixes, e.g. Q4_K_M).
+LLAMA_TYPES = {
+    "Q6_K": LlamaFileType.MOSTLY_Q6_K,
+    "Q5_K_M": LlamaFileType.MOSTLY_Q5_K_M,
+    "Q4_K_M": LlamaFileType.MOSTLY_Q4_K_M,
+    "Q4_0": LlamaFileType.MOSTLY_Q4_0,
+}
+TYPES = tuple(DIRECT_TYPES) + tuple(LLAMA_TYPES)
+
+Report = Callable[[str, int, int], None]
+
+
+def convert(
+    checkpoint: Path,
+    qtype: str,
+    out: Path,
+    *,
+    threads: int = 0,
+    report: Report = lambda stage, done, total: None,
+) -> Path:
+    """Convert ``checkpoint`` to a GGUF of type ``qtype`` at ``out``.
+
+    The file appears only when complete: it is written under a temporary
+    name in the same folder and renamed at the end. On any error nothing is
+    left behind.
+    """
+    qtype = qtype.upper()
+    if qtype not in TYPES:
+        raise ConversionError(f"unknown type {qtype!r}; choose one of {', '.join(TYPES)}")
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+
+    report("check", 0, 1)
+    ckpt = Checkpoint(Path(checkpoint))
+    direct = qtype if qtype in DIRECT_TYPES else "F32"
+    ftype, wanted = DIRECT_TYPES[direct]
+    tensors = plan(ckpt, wanted)
+    vocab = load_vocab(ckpt.folder, ckpt.hparams.vocab_size)
+    report("check", 1, 1)
+    hashes = list(_hash_sources(ckpt, report))
+
+    _remove_stale_partials(out)
+    with _atomic_output(out) as tmp:
+        if qtype in DIRECT_TYPES:
+            write_gguf(tmp, ckpt, vocab, tensors, ftype, hashes, lambda d, t: report("write", d, t))
+        else:
+            with _temp_path(out) as f32:
+                write_gguf(f32, ckpt, vocab, tensors, ftype, hashes, lambda d, t: report("write", d, t))
+                report("quantize", 0, 1)
+                quantize_with_llama(f32, tmp, int(LLAMA_TYPES[qtype]), threads)
+                report("quantize", 1, 1)
+    return out
+
+
+def _hash_sources(ckpt: Checkpoint, report: Report):  # noqa: ANN202 - generator
+    report("hash", 0, len(SOURCE_FILES))
+    for i, item in enumerate(ckpt.source_hashes(), 1):
+        report("hash", i, len(SOURCE_FILES))
+        yield item
+
+
+def _remove_stale_partials(final: Path) -> None:
+    # Left by a conversion that was killed; they are never read.
+    for stale in final.parent.glob(f".{final.name}.*.partial"):
+        with contextlib.suppress(OSError):
+            stale.unlink()
+
+
+@contextlib.contextmanager
+def _temp_path(beside: Path):  # noqa: ANN202 - context manager
+    """Yield a hidden temporary path next to ``beside``; it is always removed at the end."""
+    fd, name = tempfile.mkstemp(dir=beside.parent, prefix=f".{beside.name}.", suffix=".partial")
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        yield tmp
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+
+
+@contextlib.contextmanager
+def _atomic_output(final: Path):  # noqa: ANN202 - context manager
+    """Yield a temporary path beside ``final``; move it into place only on success."""
+    with _temp_path(final) as tmp:
+        yield tmp
+        with tmp.open("rb+") as f:
+            os.fsync(f.fileno())
+        os.replace(tmp, final)

@@ -1,0 +1,1 @@
+"""Helpers shared by the tests: fabricated checkpoints, wheels and a local package index."""
