@@ -1,0 +1,169 @@
+"""Turn texts into EmbeddingGemma vectors.
+
+:class:`Embedder` is the small interface the rest of the core uses;
+:class:`LlamaEmbedder` implements it with llama.cpp. Vectors are float32 and
+L2-normalised; at a Matryoshka dimension below 768 they are truncated first,
+then normalised again.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from app.core.errors import TextTooLongError
+
+DIMENSIONS = (768, 512, 256, 128)
+CONTEXT_TOKENS = 2048
+
+
+def document_prompt(text: str, title: str | None = None) -> str:
+    """The prompt EmbeddingGemma was trained with for documents."""
+    return f"title: {title or 'none'} | text: {text}"
+
+
+def query_prompt(text: str) -> str:
+    """The prompt EmbeddingGemma was trained with for search queries."""
+    return f"task: search result | query: {text}"
+
+
+def truncate(vectors: np.ndarray, dimension: int) -> np.ndarray:
+    """Keep the first ``dimension`` values of each row and L2-normalise (Matryoshka)."""
+    v = np.asarray(vectors, dtype=np.float32)[..., :dimension]
+    norms = np.linalg.norm(v, axis=-1, keepdims=True)
+    return v / np.maximum(norms, np.float32(1e-12))
+
+
+class Embedder(Protocol):
+    """What the core needs from an embedding model."""
+
+    dimension: int
+    fingerprint: str
+
+    def count_tokens(self, text: str, title: str | None = None) -> int:
+        """Tokens the document prompt for ``text`` takes, special tokens included."""
+        ...
+
+    def embed_documents(self, texts: Sequence[str], titles: Sequence[str | None] | None = None) -> np.ndarray:
+        """One normalised row per text, at ``dimension``."""
+        ...
+
+    def embed_query(self, text: str) -> np.ndarray:
+        """The normalised query vector, at ``dimension``."""
+        ...
+
+
+def pack_batches(lengths: Sequence[int], max_tokens: int, max_seqs: int) -> list[list[int]]:
+    """Group text indices into batches of at most ``max_tokens`` tokens and ``max_seqs`` texts.
+
+    Texts are taken longest first so that batches are filled evenly; a text
+    longer than ``max_tokens`` gets a batch of its own.
+    """
+    order = sorted(range(len(lengths)), key=lambda i: -lengths[i])
+    batches: list[list[int]] = []
+    current: list[int] = []
+    used = 0
+    for i in order:
+        if current and (used + lengths[i] > max_tokens or len(current) >= max_seqs):
+            batches.append(current)
+            current, used = [], 0
+        current.append(i)
+        used += lengths[i]
+    if current:
+        batches.append(current)
+    return batches
+
+
+class LlamaEmbedder:
+    """EmbeddingGemma through llama.cpp.
+
+    Args:
+        gguf: the converted model file.
+        dimension: Matryoshka size of the returned vectors (768, 512, 256 or 128
+            for EmbeddingGemma); None keeps the model's full size.
+        threads: CPU threads for llama.cpp.
+        batch_tokens: how many tokens to pack into one forward pass. Attention
+            is computed over the whole batch (masked across texts), so bigger is
+            not better: this is sized for short chunks.
+        fingerprint: identifies the model's outputs (see app.core.model).
+    """
+
+    def __init__(
+        self,
+        gguf: Path,
+        dimension: int | None = None,
+        threads: int = 2,
+        batch_tokens: int = 512,
+        fingerprint: str = "",
+    ) -> None:
+        from app.core.llama_backend import LlamaEncoder
+
+        self._encoder = LlamaEncoder(Path(gguf), n_ctx=CONTEXT_TOKENS, threads=threads)
+        self.full_dimension = self._encoder.n_embd
+        self.dimension = dimension or self.full_dimension
+        if not 0 < self.dimension <= self.full_dimension:
+            self._encoder.close()
+            raise ValueError(f"dimension must be between 1 and {self.full_dimension}")
+        self.fingerprint = fingerprint
+        self.batch_tokens = batch_tokens
+        self._lock = threading.Lock()
+
+    @property
+    def context_tokens(self) -> int:
+        return self._encoder.n_ctx
+
+    def tokenize(self, text: str) -> list[int]:
+        """Token ids of an already prompted text, BOS and EOS included."""
+        with self._lock:
+            return self._encoder.tokenize(text)
+
+    def count_tokens(self, text: str, title: str | None = None) -> int:
+        return len(self.tokenize(document_prompt(text, title)))
+
+    def embed_documents(
+        self, texts: Sequence[str], titles: Sequence[str | None] | None = None, *, full: bool = False
+    ) -> np.ndarray:
+        """Embed documents with the document prompt.
+
+        Args:
+            full: return full-size vectors whatever ``dimension`` is (for storage).
+        """
+        if titles is None:
+            titles = [None] * len(texts)
+        if len(titles) != len(texts):
+            raise ValueError("texts and titles differ in length")
+        prompts = [document_prompt(t, title) for t, title in zip(texts, titles)]
+        return self._embed(prompts, self.full_dimension if full else self.dimension)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self._embed([query_prompt(text)], self.dimension)[0]
+
+    def embed_prompts(self, prompts: Sequence[str], dimension: int | None = None) -> np.ndarray:
+        """Embed texts that already carry their prompt (for tests against reference data)."""
+        return self._embed(list(prompts), dimension or self.dimension)
+
+    def _embed(self, prompts: list[str], dimension: int) -> np.ndarray:
+        out = np.empty((len(prompts), self.full_dimension), dtype=np.float32)
+        if not prompts:
+            return out[:, :dimension]
+        with self._lock:
+            enc = self._encoder
+            tokens = [enc.tokenize(p) for p in prompts]
+            for i, toks in enumerate(tokens):
+                if len(toks) > enc.n_ctx:
+                    raise TextTooLongError(
+                        f"text {i} is {len(toks)} tokens long with its prompt; "
+                        f"the model reads at most {enc.n_ctx}"
+                    )
+            budget = max(self.batch_tokens, 1)
+            for batch in pack_batches([len(t) for t in tokens], budget, enc.max_seqs):
+                out[batch] = enc.encode([tokens[i] for i in batch])
+        return truncate(out, dimension)
+
+    def close(self) -> None:
+        with self._lock:
+            self._encoder.close()

@@ -1,0 +1,152 @@
+"""A thin owner of llama.cpp's native model and context for embedding.
+
+Only this module talks to ``llama_cpp``'s low-level API. One
+:class:`LlamaEncoder` owns one model and one context; use it from one thread
+at a time (the embedder serialises calls).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import logging
+import sys
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+import llama_cpp
+import numpy as np
+
+from app.core.errors import GemseekError
+
+log = logging.getLogger(__name__)
+
+_GGML_LOG_LEVELS = {1: logging.DEBUG, 2: logging.DEBUG, 3: logging.INFO, 4: logging.ERROR}
+_log_hook: list[object] = []  # keeps the C callback alive for the life of the process
+_init_lock = threading.Lock()
+
+
+def _install_log_hook() -> None:
+    """Route llama.cpp's chatter into our logger instead of the terminal."""
+    with _init_lock:
+        if _log_hook:
+            return
+        native = logging.getLogger("app.llama_cpp")
+
+        @llama_cpp.llama_log_callback
+        def forward(level, text, user_data):  # noqa: ANN001, ANN202 - C signature
+            msg = text.decode("utf-8", "replace").rstrip()
+            if msg:
+                native.log(_GGML_LOG_LEVELS.get(level, logging.DEBUG), "%s", msg)
+
+        _log_hook.append(forward)
+        llama_cpp.llama_log_set(forward, ctypes.c_void_p(0))
+        llama_cpp.llama_backend_init()
+
+
+class LlamaEncoder:
+    """Tokenize texts and compute their pooled embeddings with llama.cpp.
+
+    Args:
+        path: a GGUF embedding model.
+        n_ctx: the longest sequence, in tokens; also the largest batch.
+        threads: CPU threads for decoding.
+        max_seqs: the most sequences packed into one batch.
+    """
+
+    def __init__(self, path: Path, n_ctx: int = 2048, threads: int = 2, max_seqs: int = 64) -> None:
+        _install_log_hook()
+        if not Path(path).is_file():
+            raise GemseekError(f"model file not found: {path}")
+        mparams = llama_cpp.llama_model_default_params()
+        mparams.n_gpu_layers = 999 if sys.platform == "darwin" else 0
+        self._model = llama_cpp.llama_model_load_from_file(str(path).encode(), mparams)
+        if not self._model:
+            raise GemseekError(f"llama.cpp could not load {path} (see the log for details)")
+        self._vocab = llama_cpp.llama_model_get_vocab(self._model)
+        self.n_embd = llama_cpp.llama_model_n_embd_out(self._model) or llama_cpp.llama_model_n_embd(self._model)
+        self.n_ctx = min(n_ctx, llama_cpp.llama_model_n_ctx_train(self._model))
+        self.max_seqs = min(max_seqs, llama_cpp.llama_max_parallel_sequences())
+
+        cparams = llama_cpp.llama_context_default_params()
+        cparams.n_ctx = self.n_ctx
+        # n_ubatch must equal n_batch: an encoder needs each sequence whole in one ubatch,
+        # and llama.cpp aborts the process (GGML_ASSERT) otherwise.
+        cparams.n_batch = cparams.n_ubatch = self.n_ctx
+        cparams.n_seq_max = self.max_seqs
+        cparams.n_threads = cparams.n_threads_batch = max(1, threads)
+        cparams.embeddings = True
+        cparams.pooling_type = llama_cpp.LLAMA_POOLING_TYPE_MEAN
+        cparams.flash_attn_type = llama_cpp.LLAMA_FLASH_ATTN_TYPE_ENABLED
+        cparams.kv_unified = True
+        self._ctx = llama_cpp.llama_init_from_model(self._model, cparams)
+        if not self._ctx:
+            llama_cpp.llama_model_free(self._model)
+            raise GemseekError(f"llama.cpp could not create a context for {path}")
+        self._batch = llama_cpp.llama_batch_init(self.n_ctx, 0, 1)
+        self._closed = False
+
+    # -- tokens -----------------------------------------------------------
+    def tokenize(self, text: str) -> list[int]:
+        """Token ids of ``text`` with BOS/EOS, special-token text kept literal."""
+        data = text.encode("utf-8", "surrogatepass")
+        n_max = len(data) + 8
+        buf = (llama_cpp.llama_token * n_max)()
+        n = llama_cpp.llama_tokenize(self._vocab, data, len(data), buf, n_max, True, False)
+        if n < 0:  # buffer too small: -n is the size needed
+            n_max = -n
+            buf = (llama_cpp.llama_token * n_max)()
+            n = llama_cpp.llama_tokenize(self._vocab, data, len(data), buf, n_max, True, False)
+        if n < 0:
+            raise GemseekError("llama.cpp could not tokenize a text")
+        return list(buf[:n])
+
+    # -- embeddings -------------------------------------------------------
+    def encode(self, sequences: Sequence[Sequence[int]]) -> np.ndarray:
+        """Pooled embeddings (rows, float32, not normalised) of token sequences decoded as one batch.
+
+        The caller keeps the total token count within ``n_ctx`` and the
+        count of sequences within ``max_seqs``.
+        """
+        total = sum(len(s) for s in sequences)
+        if total > self.n_ctx or len(sequences) > self.max_seqs:
+            raise ValueError(f"batch of {len(sequences)} sequences / {total} tokens is too large")
+        b = self._batch
+        i = 0
+        for seq_id, seq in enumerate(sequences):
+            for pos, tok in enumerate(seq):
+                b.token[i] = tok
+                b.pos[i] = pos
+                b.n_seq_id[i] = 1
+                b.seq_id[i][0] = seq_id
+                b.logits[i] = True
+                i += 1
+        b.n_tokens = total
+        rc = llama_cpp.llama_decode(self._ctx, b)
+        if rc != 0:
+            raise GemseekError(f"llama.cpp failed to embed a batch (code {rc})")
+        out = np.empty((len(sequences), self.n_embd), dtype=np.float32)
+        for seq_id in range(len(sequences)):
+            ptr = llama_cpp.llama_get_embeddings_seq(self._ctx, seq_id)
+            if not ptr:
+                raise GemseekError("llama.cpp returned no embedding for a sequence")
+            out[seq_id] = np.ctypeslib.as_array(ptr, shape=(self.n_embd,))
+        return out
+
+    def meta(self, key: str) -> str | None:
+        """A metadata value of the model, as text."""
+        buf = ctypes.create_string_buffer(4096)
+        n = llama_cpp.llama_model_meta_val_str(self._model, key.encode(), buf, len(buf))
+        return buf.value.decode("utf-8", "replace") if n >= 0 else None
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        llama_cpp.llama_batch_free(self._batch)
+        llama_cpp.llama_free(self._ctx)
+        llama_cpp.llama_model_free(self._model)
+
+    def __del__(self) -> None:
+        if not getattr(self, "_closed", True):
+            self.close()

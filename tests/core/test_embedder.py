@@ -1,0 +1,93 @@
+"""LlamaEmbedder on a tiny converted model, checked against a numpy forward pass."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from app.core.embedder import LlamaEmbedder, document_prompt, pack_batches, query_prompt, truncate
+from app.core.errors import TextTooLongError
+from tests.convert.reference_forward import embed as reference_embed
+
+TEXTS = [
+    "The quick brown fox jumps over the lazy dog.",
+    "Semantic search finds files by meaning rather than by exact words. " * 2,
+    "Le renard brun saute.",
+]
+
+
+@pytest.fixture(scope="module")
+def f32(tiny_gguf):
+    e = LlamaEmbedder(tiny_gguf("F32"), threads=1)
+    yield e
+    e.close()
+
+
+def test_prompts():
+    assert document_prompt("body", "Title") == "title: Title | text: body"
+    assert document_prompt("body", None) == "title: none | text: body"
+    assert document_prompt("body", "") == "title: none | text: body"
+    assert query_prompt("rent") == "task: search result | query: rent"
+
+
+def test_documents_match_a_numpy_forward_pass(f32, tiny_checkpoint):
+    got = f32.embed_documents(TEXTS, ["Fox", None, "Renard"])
+    for text, title, row in zip(TEXTS, ["Fox", None, "Renard"], got):
+        tokens = f32.tokenize(document_prompt(text, title))
+        want = reference_embed(tiny_checkpoint, tokens)
+        assert float(row @ want) > 0.99999
+
+
+def test_query_uses_the_query_prompt(f32, tiny_checkpoint):
+    q = f32.embed_query("brown fox")
+    want = reference_embed(tiny_checkpoint, f32.tokenize("task: search result | query: brown fox"))
+    assert float(q @ want) > 0.99999
+    other = reference_embed(tiny_checkpoint, f32.tokenize(document_prompt("brown fox")))
+    assert float(q @ other) < 0.9999  # a different prompt gives a different vector
+
+
+def test_vectors_are_unit_length_and_batching_does_not_change_them(f32):
+    together = f32.embed_documents(TEXTS)
+    alone = np.stack([f32.embed_documents([t])[0] for t in TEXTS])
+    np.testing.assert_allclose(np.linalg.norm(together, axis=1), 1.0, atol=1e-5)
+    # Flash attention keeps K/V in F16, so packing changes the last digits only.
+    assert np.min(np.sum(together * alone, axis=1)) > 0.99999
+
+
+def test_matryoshka_truncates_then_renormalises(tiny_gguf, f32):
+    full = f32.embed_documents(TEXTS)
+    small = LlamaEmbedder(tiny_gguf("F32"), dimension=32, threads=1)
+    try:
+        got = small.embed_documents(TEXTS)
+        assert got.shape == (3, 32)
+        np.testing.assert_allclose(got, truncate(full, 32), atol=1e-6)
+        np.testing.assert_allclose(np.linalg.norm(got, axis=1), 1.0, atol=1e-5)
+        assert small.embed_query("fox").shape == (32,)
+        assert small.embed_documents(TEXTS, full=True).shape == (3, 64)
+    finally:
+        small.close()
+
+
+def test_too_long_text_is_an_error_not_a_silent_cut(f32):
+    limit = f32.context_tokens  # the tiny model reads 256 tokens
+    with pytest.raises(TextTooLongError, match=rf"text 1 is \d+ tokens long .* at most {limit}"):
+        f32.embed_documents(["short", "word " * 400])
+
+
+def test_empty_input(f32):
+    assert f32.embed_documents([]).shape == (0, 64)
+
+
+def test_titles_must_pair_with_texts(f32):
+    with pytest.raises(ValueError):
+        f32.embed_documents(["a", "b"], ["only one"])
+
+
+def test_pack_batches_respects_both_limits():
+    lengths = [300, 10, 200, 600, 50, 50, 50]
+    batches = pack_batches(lengths, max_tokens=512, max_seqs=3)
+    assert sorted(i for b in batches for i in b) == list(range(len(lengths)))
+    for b in batches:
+        assert len(b) <= 3
+        assert len(b) == 1 or sum(lengths[i] for i in b) <= 512
+    assert [3] in batches  # longer than the budget: alone
