@@ -7,6 +7,9 @@ import pytest
 from convert.pipeline import convert
 from tests.convert.synthetic import make_checkpoint
 
+# clean_env (autouse: tests never see the developer's GEMSEEK_* variables), paths, serve.
+pytest_plugins = ["tests.helpers.fixtures"]
+
 
 @pytest.fixture(scope="session")
 def tiny_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:

