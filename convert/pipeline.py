@@ -98,6 +98,9 @@ def _temp_path(beside: Path):  # noqa: ANN202 - context manager
     fd, name = tempfile.mkstemp(dir=beside.parent, prefix=f".{beside.name}.", suffix=".partial")
     os.close(fd)
     tmp = Path(name)
+    umask = os.umask(0)  # mkstemp makes the file private; give it the usual permissions
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)
     try:
         yield tmp
     finally:

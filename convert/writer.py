@@ -65,9 +65,12 @@ def write_gguf(
     tensors: list[TensorPlan],
     ftype: LlamaFileType,
     hashes: list[tuple[str, str]],
-    on_tensor: Callable[[int, int], None] = lambda done, total: None,
+    on_bytes: Callable[[int, int], None] = lambda done, total: None,
 ) -> None:
-    """Write a complete GGUF at ``path`` (the caller makes it atomic)."""
+    """Write a complete GGUF at ``path`` (the caller makes it atomic).
+
+    ``on_bytes(done, total)`` follows the tensor data written so far.
+    """
     w = GGUFWriter(path, ARCH)
     try:
         _add_metadata(w, ckpt, vocab, ftype, hashes)
@@ -76,10 +79,13 @@ def write_gguf(
         w.write_header_to_file()
         w.write_kv_data_to_file()
         w.write_ti_data_to_file()
-        on_tensor(0, len(tensors))
-        for i, (_, data) in enumerate(iter_tensors(ckpt, tensors), 1):
+        total = sum(t.nbytes for t in tensors)
+        done = 0
+        on_bytes(done, total)
+        for t, data in iter_tensors(ckpt, tensors):
             w.write_tensor_data(data)
-            on_tensor(i, len(tensors))
+            done += t.nbytes
+            on_bytes(done, total)
         w.flush()
     finally:
         w.close()

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import stat
 from pathlib import Path
 
 import pytest
@@ -17,6 +19,12 @@ from convert.pipeline import convert
 def test_same_input_and_type_give_identical_bytes(tiny_checkpoint, tiny_gguf, tmp_path, qtype):
     again = convert(tiny_checkpoint, qtype, tmp_path / "again.gguf")
     assert again.read_bytes() == tiny_gguf(qtype).read_bytes()
+
+
+def test_output_gets_ordinary_file_permissions(tiny_gguf):
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(tiny_gguf("F16").stat().st_mode) == 0o666 & ~umask
 
 
 def _broken_copy(src: Path, dst: Path) -> Path:
