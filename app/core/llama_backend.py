@@ -47,14 +47,25 @@ def _install_log_hook() -> None:
 class LlamaEncoder:
     """Tokenize texts and compute their pooled embeddings with llama.cpp.
 
+    llama.cpp reserves (and clears) an output buffer of vocabulary size, 1 MB
+    for EmbeddingGemma, for every token of a batch, and keeps it for the life
+    of the context. So the standing context is sized for ``batch_tokens``; a
+    longer text gets a context of its own, and the standing one is dropped
+    while it runs so the two buffers never add up (creating a context takes
+    about 10 ms). Peak memory is thus the model plus ~1 MB per token of the
+    largest batch.
+
     Args:
         path: a GGUF embedding model.
-        n_ctx: the longest sequence, in tokens; also the largest batch.
+        n_ctx: the longest text, in tokens.
         threads: CPU threads for decoding.
-        max_seqs: the most sequences packed into one batch.
+        batch_tokens: the size of an ordinary batch, in tokens.
+        max_seqs: the most texts packed into one batch.
     """
 
-    def __init__(self, path: Path, n_ctx: int = 2048, threads: int = 2, max_seqs: int = 64) -> None:
+    def __init__(
+        self, path: Path, n_ctx: int = 2048, threads: int = 2, batch_tokens: int = 256, max_seqs: int = 16
+    ) -> None:
         _install_log_hook()
         if not Path(path).is_file():
             raise GemseekError(f"model file not found: {path}")
@@ -66,25 +77,29 @@ class LlamaEncoder:
         self._vocab = llama_cpp.llama_model_get_vocab(self._model)
         self.n_embd = llama_cpp.llama_model_n_embd_out(self._model) or llama_cpp.llama_model_n_embd(self._model)
         self.n_ctx = min(n_ctx, llama_cpp.llama_model_n_ctx_train(self._model))
+        self.batch_tokens = min(batch_tokens, self.n_ctx)
         self.max_seqs = min(max_seqs, llama_cpp.llama_max_parallel_sequences())
+        self.threads = max(1, threads)
+        self._ctx = None
+        self._batch = llama_cpp.llama_batch_init(self.n_ctx, 0, 1)
+        self._closed = False
 
+    def _new_context(self, tokens: int):  # noqa: ANN202 - a ctypes pointer
         cparams = llama_cpp.llama_context_default_params()
-        cparams.n_ctx = self.n_ctx
-        # n_ubatch must equal n_batch: an encoder needs each sequence whole in one ubatch,
+        cparams.n_ctx = tokens
+        # n_ubatch must equal n_batch: an encoder needs each text whole in one ubatch,
         # and llama.cpp aborts the process (GGML_ASSERT) otherwise.
-        cparams.n_batch = cparams.n_ubatch = self.n_ctx
+        cparams.n_batch = cparams.n_ubatch = tokens
         cparams.n_seq_max = self.max_seqs
-        cparams.n_threads = cparams.n_threads_batch = max(1, threads)
+        cparams.n_threads = cparams.n_threads_batch = self.threads
         cparams.embeddings = True
         cparams.pooling_type = llama_cpp.LLAMA_POOLING_TYPE_MEAN
         cparams.flash_attn_type = llama_cpp.LLAMA_FLASH_ATTN_TYPE_ENABLED
         cparams.kv_unified = True
-        self._ctx = llama_cpp.llama_init_from_model(self._model, cparams)
-        if not self._ctx:
-            llama_cpp.llama_model_free(self._model)
-            raise GemseekError(f"llama.cpp could not create a context for {path}")
-        self._batch = llama_cpp.llama_batch_init(self.n_ctx, 0, 1)
-        self._closed = False
+        ctx = llama_cpp.llama_init_from_model(self._model, cparams)
+        if not ctx:
+            raise GemseekError("llama.cpp could not create a context for the model")
+        return ctx
 
     # -- tokens -----------------------------------------------------------
     def tokenize(self, text: str) -> list[int]:
@@ -111,6 +126,23 @@ class LlamaEncoder:
         total = sum(len(s) for s in sequences)
         if total > self.n_ctx or len(sequences) > self.max_seqs:
             raise ValueError(f"batch of {len(sequences)} sequences / {total} tokens is too large")
+        if total <= self.batch_tokens:
+            if not self._ctx:
+                self._ctx = self._new_context(self.batch_tokens)
+            return self._decode(self._ctx, sequences, total)
+        self._free_context()
+        ctx = self._new_context(-(-total // 64) * 64)
+        try:
+            return self._decode(ctx, sequences, total)
+        finally:
+            llama_cpp.llama_free(ctx)
+
+    def _free_context(self) -> None:
+        if self._ctx:
+            llama_cpp.llama_free(self._ctx)
+            self._ctx = None
+
+    def _decode(self, ctx, sequences: Sequence[Sequence[int]], total: int) -> np.ndarray:  # noqa: ANN001
         b = self._batch
         i = 0
         for seq_id, seq in enumerate(sequences):
@@ -122,12 +154,12 @@ class LlamaEncoder:
                 b.logits[i] = True
                 i += 1
         b.n_tokens = total
-        rc = llama_cpp.llama_decode(self._ctx, b)
+        rc = llama_cpp.llama_decode(ctx, b)
         if rc != 0:
             raise GemseekError(f"llama.cpp failed to embed a batch (code {rc})")
         out = np.empty((len(sequences), self.n_embd), dtype=np.float32)
         for seq_id in range(len(sequences)):
-            ptr = llama_cpp.llama_get_embeddings_seq(self._ctx, seq_id)
+            ptr = llama_cpp.llama_get_embeddings_seq(ctx, seq_id)
             if not ptr:
                 raise GemseekError("llama.cpp returned no embedding for a sequence")
             out[seq_id] = np.ctypeslib.as_array(ptr, shape=(self.n_embd,))
@@ -144,7 +176,7 @@ class LlamaEncoder:
             return
         self._closed = True
         llama_cpp.llama_batch_free(self._batch)
-        llama_cpp.llama_free(self._ctx)
+        self._free_context()
         llama_cpp.llama_model_free(self._model)
 
     def __del__(self) -> None:
