@@ -1,4 +1,4 @@
-"""Logging set-up: a rotating file under the log folder, warnings to the terminal."""
+"""Logging set-up: a rotating file under the log folder, problems to the terminal."""
 
 from __future__ import annotations
 
@@ -12,35 +12,60 @@ from app.core.paths import Paths
 _FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
-def setup_logging(paths: Paths, verbose: bool = False) -> None:
-    """Send our log records to ``paths.logs/gemseek.log`` and problems to stderr.
+class _StderrHandler(logging.StreamHandler):
+    """Writes to whatever ``sys.stderr`` is at the time of each record (it may be swapped)."""
 
-    Also installs hooks so that an unexpected exception in any thread is logged
-    rather than lost.
+    @property
+    def stream(self):  # noqa: ANN201 - a text stream
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value) -> None:  # noqa: ANN001 - set by the base class; ignored
+        pass
+
+
+def setup_logging(paths: Paths, verbose: bool = False) -> None:
+    """Send our records to ``paths.logs/gemseek.log`` and warnings (or all, if verbose) to stderr.
+
+    Calling it again replaces the handlers, so a process that switches homes
+    (tests do) logs into the right folder. Also installs a hook so that an
+    unexpected exception in any thread is logged rather than lost.
     """
     root = logging.getLogger("app")
-    if getattr(root, "_gemseek_configured", False):
-        return
+    for handler in list(root.handlers):
+        if getattr(handler, "_gemseek", False):
+            root.removeHandler(handler)
+            handler.close()
     root.setLevel(logging.DEBUG)
     try:
         paths.logs.mkdir(parents=True, exist_ok=True)
         file_handler = logging.handlers.RotatingFileHandler(
-            paths.logs / "gemseek.log", maxBytes=2_000_000, backupCount=3, encoding="utf-8"
+            paths.logs / "gemseek.log", maxBytes=2_000_000, backupCount=3, encoding="utf-8", delay=True
         )
         file_handler.setFormatter(logging.Formatter(_FORMAT))
-        file_handler.setLevel(logging.DEBUG)
-        root.addHandler(file_handler)
+        _add(root, file_handler)
     except OSError as exc:  # a read-only home must not stop the app
         print(f"gemseek: warning: cannot write the log file: {exc}", file=sys.stderr)
-    console = logging.StreamHandler(sys.stderr)
+    console = _StderrHandler()
     console.setLevel(logging.DEBUG if verbose else logging.WARNING)
     console.setFormatter(logging.Formatter("gemseek: %(levelname)s: %(message)s"))
-    root.addHandler(console)
-    root._gemseek_configured = True  # type: ignore[attr-defined]
+    _add(root, console)
     _install_thread_hook()
 
 
+def _add(logger: logging.Logger, handler: logging.Handler) -> None:
+    handler._gemseek = True  # type: ignore[attr-defined]
+    logger.addHandler(handler)
+
+
+_hook_installed = False
+
+
 def _install_thread_hook() -> None:
+    global _hook_installed
+    if _hook_installed:
+        return
+    _hook_installed = True
     previous = threading.excepthook
 
     def hook(args: threading.ExceptHookArgs) -> None:
