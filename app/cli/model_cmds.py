@@ -8,7 +8,8 @@ import sys
 from typing import Any
 
 from app.cli.term import ProgressPrinter, human_bytes
-from app.core import checkpoint
+from app.core import checkpoint, model
+from app.core import settings as settings_mod
 from app.core.fetch import fetch_checkpoint
 from app.core.paths import Paths
 
@@ -88,8 +89,22 @@ def _show_terms_once(paths: Paths) -> None:
 
 
 def collect_status(paths: Paths) -> dict[str, Any]:
-    """Everything ``model status`` reports, one key per part (add the GGUF part here)."""
-    return {"checkpoint": checkpoint.checkpoint_status(paths, checkpoint.MANIFEST)}
+    """Everything ``model status`` reports: the checkpoint, the GGUF files and which one is active."""
+    settings = settings_mod.load(paths.settings_file)
+    ggufs = [
+        {**info.to_json(), "active": info.qtype == settings.quantization}
+        for info in model.installed_ggufs(paths)
+    ]
+    return {
+        "checkpoint": checkpoint.checkpoint_status(paths, checkpoint.MANIFEST),
+        "gguf": ggufs,
+        "active": {
+            "quantization": settings.quantization,
+            "dimension": settings.dimension,
+            "path": str(paths.gguf_file(settings.quantization)),
+            "present": any(g["active"] for g in ggufs),
+        },
+    }
 
 
 def format_status(status: dict[str, Any]) -> list[str]:
@@ -105,6 +120,16 @@ def format_status(status: dict[str, Any]) -> list[str]:
     ]
     if not ck["verified"]:
         lines.append("  run `gemseek model fetch` to get or check it")
+    lines.append("GGUF models")
+    for g in status["gguf"]:
+        mark = "*" if g["active"] else " "
+        lines.append(f"  {mark} {g['qtype']:<7} {human_bytes(g['size']):>9}  {g['path']}")
+    if not status["gguf"]:
+        lines.append("  none yet: run `gemseek convert`")
+    active = status["active"]
+    lines.append(f"Active: {active['quantization']} at {active['dimension']} dimensions")
+    if not active["present"]:
+        lines.append(f"  not converted yet: run `gemseek convert --type {active['quantization']}`")
     return lines
 
 

@@ -51,14 +51,12 @@ def test_fetch_from_dir_then_status(home, src, files, capsys):
     assert "Installed the verified checkpoint at" in out
 
     status = status_json(home, capsys)
-    assert status == {
-        "checkpoint": {
-            "path": str(home / "data" / "models" / "embeddinggemma-300m"),
-            "present": True,
-            "verified": True,
-            "files": len(files),
-            "bytes": sum(map(len, files.values())),
-        }
+    assert status["checkpoint"] == {
+        "path": str(home / "data" / "models" / "embeddinggemma-300m"),
+        "present": True,
+        "verified": True,
+        "files": len(files),
+        "bytes": sum(map(len, files.values())),
     }
 
     assert main(["--home", str(home), "model", "status"]) == 0

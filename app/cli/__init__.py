@@ -1,0 +1,77 @@
+"""Command-line front end: ``gemseek [--home DIR] COMMAND ...``.
+
+A thin face over :mod:`app.core`: it parses arguments, renders progress and
+turns :class:`~app.core.errors.GemseekError` into a one-line message and exit
+status 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from app import __version__
+from app.core.errors import GemseekError
+from app.core.paths import Paths
+
+log = logging.getLogger(__name__)
+
+DESCRIPTION = """\
+Gemseek finds your files by meaning, fully offline, with Google's
+EmbeddingGemma-300M running on llama.cpp.
+
+Without a command, Gemseek runs its demo: it makes sure the model is
+fetched and converted, embeds a few bundled sentences and shows which
+ones match a sample query."""
+
+EPILOG = """\
+environment:
+  GEMSEEK_HOME     put every Gemseek file (models, settings, cache, data, logs) under this folder
+  GEMSEEK_MODELS   keep the models in this folder instead (lets several homes share one copy)
+
+The model is provided under the Gemma Terms of Use: https://ai.google.dev/gemma/terms"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Build the argument parser with every subcommand."""
+    from app.cli import convert_cmd, demo_cmd, model_cmds
+
+    parser = argparse.ArgumentParser(
+        prog="gemseek",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"gemseek {__version__}")
+    parser.add_argument(
+        "--home",
+        metavar="DIR",
+        help="keep every Gemseek file under DIR (same as GEMSEEK_HOME)",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log details to the terminal")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    model_cmds.register(sub)
+    convert_cmd.register(sub)
+    demo_cmd.register(sub)
+    parser.set_defaults(func=demo_cmd.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the process exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    paths = Paths.resolve(args.home)
+    from app.core.logs import setup_logging
+
+    setup_logging(paths, verbose=args.verbose)
+    try:
+        return int(args.func(args, paths) or 0)
+    except GemseekError as exc:
+        print(f"gemseek: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\ngemseek: interrupted", file=sys.stderr)
+        return 130

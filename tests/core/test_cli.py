@@ -1,0 +1,73 @@
+"""The command line's surface: version, help, status, and clear errors."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from app import __version__
+from app.cli import main
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out.strip() == f"gemseek {__version__}"
+
+
+def test_help_lists_the_commands_and_the_environment(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    for word in ("model", "convert", "demo", "--home", "GEMSEEK_HOME", "GEMSEEK_MODELS"):
+        assert word in out
+
+
+def test_model_status_on_an_empty_home(tmp_path, capsys):
+    assert main(["--home", str(tmp_path), "model", "status", "--json"]) == 0
+    status = json.loads(capsys.readouterr().out)
+    assert status["checkpoint"]["present"] is False
+    assert status["gguf"] == []
+    assert status["active"] == {
+        "quantization": "Q8_0",
+        "dimension": 768,
+        "path": str(tmp_path / "data" / "models" / "gguf" / "embeddinggemma-300m-Q8_0.gguf"),
+        "present": False,
+    }
+    assert main(["--home", str(tmp_path), "model", "status"]) == 0
+    assert "run `gemseek convert --type Q8_0`" in capsys.readouterr().out
+
+
+def test_model_status_lists_converted_files_and_the_active_one(tmp_path, capsys, tiny_gguf):
+    from app.core.paths import Paths
+
+    paths = Paths.resolve(tmp_path)
+    paths.gguf_dir.mkdir(parents=True)
+    for q in ("Q8_0", "F16"):
+        paths.gguf_file(q).write_bytes(tiny_gguf(q).read_bytes())
+    assert main(["--home", str(tmp_path), "model", "status", "--json"]) == 0
+    status = json.loads(capsys.readouterr().out)
+    assert [(g["qtype"], g["active"]) for g in status["gguf"]] == [("F16", False), ("Q8_0", True)]
+    assert all(len(g["fingerprint"]) == 16 for g in status["gguf"])
+
+
+def test_convert_without_a_checkpoint_says_what_to_do(tmp_path, capsys):
+    assert main(["--home", str(tmp_path), "convert"]) == 1
+    assert "run `gemseek model fetch` first" in capsys.readouterr().err
+
+
+def test_convert_runs_the_converter_as_a_child_process(tmp_path, capsys, tiny_checkpoint):
+    out = tmp_path / "tiny.gguf"
+    args = ["--home", str(tmp_path), "convert", "--checkpoint", str(tiny_checkpoint), "--type", "q8_0", "--out", str(out)]
+    assert main(args) == 0
+    assert out.is_file() and "Q8_0" in capsys.readouterr().out
+
+
+def test_convert_failure_is_one_clear_line(tmp_path, capsys):
+    args = ["--home", str(tmp_path), "convert", "--checkpoint", str(tmp_path), "--out", str(tmp_path / "x.gguf")]
+    assert main(args) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith("gemseek: error: conversion to Q8_0 failed: missing file")
+    assert not (tmp_path / "x.gguf").exists()
