@@ -150,11 +150,14 @@ class Checkpoint:
             return sorted(f.keys())
 
     def load(self, relpath: str, name: str) -> np.ndarray:
-        """Load one tensor as float32."""
+        """Load one tensor as float32 (stored as F32, F16 or BF16)."""
         with self.open_safetensors(relpath) as f:
             try:
+                dtype = f.get_slice(name).get_dtype()
+                if dtype == "BF16":  # numpy has no bfloat16: widen the raw bits ourselves
+                    return _read_bf16(self.folder / relpath, name)
                 arr = f.get_tensor(name)
-            except (SafetensorError, ValueError, TypeError) as exc:
+            except (SafetensorError, ValueError, TypeError, KeyError) as exc:
                 raise ConversionError(f"cannot read tensor {name} from {relpath}: {exc}") from exc
         if arr.dtype not in (np.float32, np.float16):
             raise ConversionError(f"tensor {name} has unsupported dtype {arr.dtype}")
@@ -181,3 +184,14 @@ class Checkpoint:
                 while block := f.read(1 << 22):
                     h.update(block)
             yield rel, h.hexdigest()
+
+
+def _read_bf16(path: Path, name: str) -> np.ndarray:
+    """Read a BF16 tensor from a safetensors file as float32 (exact: BF16 is F32's top half)."""
+    with path.open("rb") as f:
+        header_len = int.from_bytes(f.read(8), "little")
+        header = json.loads(f.read(header_len))
+    info = header[name]
+    start, end = info["data_offsets"]
+    raw = np.fromfile(path, dtype="<u2", count=(end - start) // 2, offset=8 + header_len + start)
+    return (raw.astype(np.uint32) << 16).view(np.float32).reshape(info["shape"])

@@ -44,8 +44,21 @@ def train_tokenizer(folder: Path, vocab_size: int = 400) -> int:
     return vocab_size
 
 
-def make_checkpoint(folder: Path, seed: int = 0, layers: int = LAYERS) -> Path:
-    """Write a complete tiny checkpoint into ``folder`` and return it."""
+def save_bf16(tensors: dict[str, np.ndarray], path: Path) -> None:
+    """Write float32 tensors as a BF16 safetensors file (numpy cannot, so by hand)."""
+    header, blobs, offset = {}, [], 0
+    for name, arr in tensors.items():
+        bits = (np.ascontiguousarray(arr, dtype=np.float32).view(np.uint32) >> 16).astype("<u2").tobytes()
+        header[name] = {"dtype": "BF16", "shape": list(arr.shape), "data_offsets": [offset, offset + len(bits)]}
+        blobs.append(bits)
+        offset += len(bits)
+    head = json.dumps(header).encode()
+    head += b" " * (-len(head) % 8)
+    path.write_bytes(len(head).to_bytes(8, "little") + head + b"".join(blobs))
+
+
+def make_checkpoint(folder: Path, seed: int = 0, layers: int = LAYERS, bf16: bool = False) -> Path:
+    """Write a complete tiny checkpoint into ``folder`` and return it (weights in BF16 if asked)."""
     folder.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
     vocab = train_tokenizer(folder)
@@ -71,7 +84,10 @@ def make_checkpoint(folder: Path, seed: int = 0, layers: int = LAYERS) -> Path:
             p + "mlp.up_proj.weight": w(FF, HIDDEN),
             p + "mlp.down_proj.weight": w(HIDDEN, FF),
         })
-    save_file(tensors, str(folder / "model.safetensors"))
+    if bf16:
+        save_bf16(tensors, folder / "model.safetensors")
+    else:
+        save_file(tensors, str(folder / "model.safetensors"))
     for name, (fin, fout) in {"2_Dense": (HIDDEN, DENSE_MID), "3_Dense": (DENSE_MID, HIDDEN)}.items():
         (folder / name).mkdir(exist_ok=True)
         save_file({"linear.weight": w(fout, fin)}, str(folder / name / "model.safetensors"))

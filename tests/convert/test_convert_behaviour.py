@@ -98,3 +98,15 @@ def test_cli_reports_progress_and_errors_as_json_lines(tiny_checkpoint, tmp_path
     rc = convert_main(["--checkpoint", str(tmp_path / "nowhere"), "--out", str(out), "--progress", "json"])
     last = json.loads(capsys.readouterr().out.splitlines()[-1])
     assert rc == 1 and last["stage"] == "error" and "not found" in last["message"]
+
+
+def test_bf16_checkpoints_convert_exactly(tmp_path):
+    from gguf import GGUFReader
+
+    from tests.convert.synthetic import make_checkpoint
+
+    ckpt = make_checkpoint(tmp_path / "bf16", bf16=True)
+    out = convert(ckpt, "F32", tmp_path / "bf16.gguf")
+    up = {t.name: t.data for t in GGUFReader(out).tensors}["blk.0.ffn_up.weight"]
+    assert (up.view("<u4") & 0xFFFF).max() == 0  # BF16 values widened, not re-rounded
+    assert up.std() > 0.01

@@ -47,7 +47,8 @@ def _explain(exc: Exception, repo_id: str) -> str:
             f"Hugging Face refused access to {repo_id} (accept the licence at "
             f"https://huggingface.co/{repo_id} and run `hf auth login`)"
         )
-    return f"cannot download {repo_id} from Hugging Face ({type(exc).__name__}: {exc})"
+    first_line = (str(exc).strip().splitlines() or [""])[0][:160]
+    return f"cannot download {repo_id} from Hugging Face ({type(exc).__name__}: {first_line})"
 
 
 def fetch_hf(
