@@ -1,0 +1,81 @@
+"""Our converter + llama.cpp reproduce the original PyTorch model (reference fixtures)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from app.core.embedder import LlamaEmbedder, truncate
+
+pytestmark = pytest.mark.real_model
+
+FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "embeddinggemma-reference"
+if not FIXTURES.is_dir():  # a checkout elsewhere: the fixtures sit beside the repository
+    FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "embeddinggemma-reference"
+
+# (mean, min) cosine to the reference, at every Matryoshka size. The first six are
+# the model issue's targets. Q5_K_M and Q4_0 have none there: they must stay at what
+# llama.cpp's own converter reaches (fixture README: 0.9946/0.9884 and 0.9642/0.9074),
+# less a margin for run-to-run noise of quantized matmuls. (Our files were checked
+# byte-identical to llama.cpp's converter output; see bench/RESULTS.md.)
+THRESHOLDS = {
+    "F32": (0.99999, 0.9999),
+    "F16": (0.99999, 0.9999),
+    "BF16": (0.99995, 0.9999),
+    "Q8_0": (0.9995, 0.998),
+    "Q6_K": (0.997, 0.99),
+    "Q5_K_M": (0.994, 0.985),
+    "Q4_K_M": (0.983, 0.965),
+    "Q4_0": (0.963, 0.90),
+}
+
+
+@pytest.fixture(scope="module")
+def reference():
+    data = json.loads((FIXTURES / "texts.json").read_text(encoding="utf-8"))
+    return data, np.load(FIXTURES / "reference-768.npy")
+
+
+def test_token_ids_match_the_hugging_face_tokenizer(real_gguf, reference):
+    data, _ = reference
+    e = LlamaEmbedder(real_gguf("Q8_0"))
+    try:
+        mismatched = [i for i, (t, ids) in enumerate(zip(data["texts"], data["ref_token_ids"])) if e.tokenize(t) != ids]
+    finally:
+        e.close()
+    assert len(data["texts"]) == 223
+    assert mismatched == []
+
+
+@pytest.mark.parametrize("qtype", list(THRESHOLDS))
+def test_embeddings_match_the_reference(real_gguf, reference, qtype):
+    data, ref = reference
+    e = LlamaEmbedder(real_gguf(qtype))
+    try:
+        got = e.embed_prompts(data["texts"])
+    finally:
+        e.close()
+    want_mean, want_min = THRESHOLDS[qtype]
+    for dim in (768, 512, 256, 128):
+        cos = np.sum(truncate(got, dim) * truncate(ref, dim), axis=1)
+        assert cos.mean() >= want_mean, f"{qtype} {dim}-d mean cosine {cos.mean():.5f}"
+        assert cos.min() >= want_min, f"{qtype} {dim}-d min cosine {cos.min():.5f}"
+
+
+@pytest.mark.parametrize("qtype", ["F32", "F16", "BF16"])  # the unquantized model; Q8_0 moves ~0.002
+def test_model_card_example(real_gguf, qtype):
+    e = LlamaEmbedder(real_gguf(qtype))
+    try:
+        q = e.embed_query("Which planet is known as the Red Planet?")
+        docs = e.embed_documents([
+            "Venus is often called Earth's twin because of its similar size and proximity.",
+            "Mars, known for its reddish appearance, is often referred to as the Red Planet.",
+            "Jupiter, the largest planet in our solar system, has a prominent red spot.",
+            "Saturn, famous for its rings, is sometimes mistaken for the Red Planet.",
+        ])
+    finally:
+        e.close()
+    np.testing.assert_allclose(docs @ q, [0.3008, 0.6361, 0.4927, 0.4889], atol=0.002)
