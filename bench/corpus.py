@@ -1,0 +1,88 @@
+"""Real text for benchmarks: the developers' eval corpus cut into ~1,000-character chunks.
+
+Only formats readable without extractors are used (plain text, Markdown, reST,
+source code, and HTML with its tags stripped); that is enough text to measure
+embedding speed on.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import tarfile
+import tempfile
+from pathlib import Path
+
+EVAL_DIR = Path(__file__).resolve().parents[2] / "shared" / "eval"
+_SKIP = {".pdf", ".docx", ".odt"}
+
+
+def corpus_dir(eval_dir: Path = EVAL_DIR) -> Path:
+    """Unpack corpus.tar.gz once into the temp folder and return the corpus root."""
+    target = Path(tempfile.gettempdir()) / "gemseek-bench-corpus"
+    root = target / "corpus"
+    if not root.is_dir():
+        target.mkdir(parents=True, exist_ok=True)
+        with tarfile.open(eval_dir / "corpus.tar.gz") as tar:
+            tar.extractall(target, filter="data")
+    return root
+
+
+def _text(path: Path) -> str:
+    raw = path.read_text(encoding="utf-8", errors="replace")
+    if path.suffix == ".html":
+        raw = re.sub(r"(?is)<(script|style).*?</\1>", " ", raw)
+        raw = html.unescape(re.sub(r"(?s)<[^>]+>", " ", raw))
+        raw = re.sub(r"[ \t]+", " ", raw)
+        raw = re.sub(r"\n\s*\n+", "\n\n", raw)
+    return raw.strip()
+
+
+def _windows(text: str, size: int = 1000) -> list[str]:
+    out, start = [], 0
+    while start < len(text):
+        end = min(len(text), start + size)
+        if end < len(text):
+            cut = text.rfind("\n\n", start + size // 2, end)
+            if cut < 0:
+                cut = text.rfind(" ", start + size // 2, end)
+            end = cut if cut > start else end
+        piece = text[start:end].strip()
+        if piece:
+            out.append(piece)
+        start = end
+    return out
+
+
+def _fit(piece: str, count_tokens, max_tokens: int) -> list[str]:  # noqa: ANN001
+    """Halve ``piece`` at a space until every part fits ``max_tokens``."""
+    if count_tokens(piece) <= max_tokens:
+        return [piece]
+    mid = piece.rfind(" ", 0, len(piece) // 2 + 1)
+    mid = mid if mid > 0 else len(piece) // 2
+    return _fit(piece[:mid].strip(), count_tokens, max_tokens) + _fit(piece[mid:].strip(), count_tokens, max_tokens)
+
+
+def chunks(
+    limit: int | None = None, count_tokens=None, max_tokens: int = 256  # noqa: ANN001
+) -> list[tuple[str, str]]:
+    """(title, text) pairs in a fixed order.
+
+    Args:
+        limit: keep this many, spread evenly over the corpus.
+        count_tokens: ``f(title, text) -> tokens with the prompt``; when given,
+            windows longer than ``max_tokens`` are split, as the indexer does.
+    """
+    root = corpus_dir()
+    pairs = []
+    for path in sorted(p for p in root.rglob("*") if p.is_file() and p.suffix not in _SKIP):
+        for piece in _windows(_text(path)):
+            if count_tokens is None:
+                pairs.append((path.stem, piece))
+                continue
+            for part in _fit(piece, lambda t, title=path.stem: count_tokens(t, title), max_tokens):
+                pairs.append((path.stem, part))
+    if limit and len(pairs) > limit:
+        step = len(pairs) / limit
+        pairs = [pairs[int(i * step)] for i in range(limit)]
+    return pairs
