@@ -13,7 +13,9 @@ import tarfile
 import tempfile
 from pathlib import Path
 
-EVAL_DIR = Path(__file__).resolve().parents[2] / "shared" / "eval"
+from bench.shared import shared_dir
+
+EVAL_DIR = shared_dir() / "eval"
 _SKIP = {".pdf", ".docx", ".odt"}
 
 

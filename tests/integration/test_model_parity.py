@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 from app.core.embedder import LlamaEmbedder, truncate
+from bench.shared import shared_dir
 
 pytestmark = pytest.mark.real_model
 
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "embeddinggemma-reference"
-if not FIXTURES.is_dir():  # a checkout elsewhere: the fixtures sit beside the repository
-    FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "embeddinggemma-reference"
+FIXTURES = shared_dir() / "fixtures" / "embeddinggemma-reference"
 
 # (mean, min) cosine to the reference, at every Matryoshka size. The first six are
 # the model issue's targets. Q5_K_M and Q4_0 have none there: they must stay at what

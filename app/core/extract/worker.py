@@ -1,0 +1,214 @@
+"""Run extraction in a child process with a time limit and a memory limit.
+
+Extraction runs native code (PDFium) on files from anywhere; one of them
+will eventually hang, eat all memory or crash. :class:`ExtractionWorker`
+keeps that away from the indexing process: one long-lived child, started
+with "spawn" (the parent runs llama.cpp threads, and forking a threaded
+process is unsafe), reads files on request. A file that takes too long gets
+the child killed and is skipped; a crash is a skip too; the next call starts
+a fresh child transparently.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import signal
+import sys
+import threading
+from collections.abc import Callable
+from multiprocessing.connection import Connection
+from types import TracebackType
+from typing import Any, Self
+
+from app.core.documents import Document
+from app.core.errors import GemseekError
+from app.core.extract import DEFAULT_MAX_BYTES, extract
+from app.core.extract.errors import SkipFile
+
+log = logging.getLogger(__name__)
+
+DEFAULT_TIMEOUT = 30.0
+DEFAULT_MEMORY_LIMIT = 2 * 1024**3
+"""Address space the child may use (Linux only); PDFium on a hostile file can want more."""
+_START_TIMEOUT = 120.0  # a cold start imports Python, pypdfium2 and charset-normalizer
+
+Extractor = Callable[..., Document]
+
+
+class WorkerError(GemseekError):
+    """The extraction process could not be started or was closed.
+
+    Not a :class:`SkipFile`: it says nothing about the file, so the indexer
+    should stop (or retry later) rather than record the file as skipped.
+    """
+
+
+def _limit_memory(limit: int | None) -> None:
+    if limit is None or not sys.platform.startswith("linux"):
+        return
+    import resource
+
+    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
+def _serve(conn: Connection, memory_limit: int | None, extract_fn: Extractor) -> None:
+    """The child's loop: receive ``(path, max_bytes)``, send ``(status, payload)``."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    _limit_memory(memory_limit)
+    conn.send(("ready", None))
+    while True:
+        try:
+            request = conn.recv()
+        except EOFError:  # the parent closed the pipe or went away
+            return
+        path, max_bytes = request
+        reply: tuple[str, Any]
+        try:
+            reply = ("ok", extract_fn(path, max_bytes=max_bytes))
+        except SkipFile as err:
+            reply = ("skip", err.reason)
+        except MemoryError:
+            reply = ("skip", "not enough memory to extract the text")
+        except Exception as err:  # noqa: BLE001 - extract() wraps its own; this guards extract_fn
+            reply = ("skip", f"could not read file: {type(err).__name__}")
+        conn.send(reply)
+
+
+def _describe_exit(code: int | None) -> str:
+    if code is None:
+        return "no exit status"
+    if code < 0:
+        try:
+            return f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"killed by signal {-code}"
+    return f"exit code {code}"
+
+
+class ExtractionWorker:
+    """Extract files in one child process, with a per-file time limit.
+
+    Use it from one thread at a time (calls are serialised by a lock); the
+    indexer's prefetch thread is the intended caller. The child starts on the
+    first call and is reused, so its start-up cost is paid once.
+
+    Args:
+        timeout: seconds a file may take before it is skipped.
+        memory_limit: bytes of address space for the child (Linux), or None.
+        max_bytes: passed to :func:`app.core.extract.extract`.
+        extract_fn: a picklable module-level function with the signature of
+            :func:`~app.core.extract.extract`; tests swap in misbehaving ones.
+    """
+
+    def __init__(
+        self,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        memory_limit: int | None = DEFAULT_MEMORY_LIMIT,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        extract_fn: Extractor = extract,
+    ) -> None:
+        self.timeout = timeout
+        self.memory_limit = memory_limit
+        self.max_bytes = max_bytes
+        self._extract_fn = extract_fn
+        self._ctx = multiprocessing.get_context("spawn")
+        self._lock = threading.Lock()
+        self._proc: multiprocessing.process.BaseProcess | None = None
+        self._conn: Connection | None = None
+        self._closed = False
+
+    # -- life cycle ----------------------------------------------------------
+    def _start(self) -> Connection:
+        parent, child = self._ctx.Pipe(duplex=True)
+        proc = self._ctx.Process(
+            target=_serve,
+            args=(child, self.memory_limit, self._extract_fn),
+            name="gemseek-extract",
+            daemon=True,
+        )
+        proc.start()
+        child.close()
+        self._proc, self._conn = proc, parent
+        try:
+            ready = parent.poll(_START_TIMEOUT) and parent.recv()
+        except (EOFError, OSError):
+            ready = None
+        if not ready or ready[0] != "ready":
+            code = self._stop()
+            raise WorkerError(f"the text extraction process did not start ({_describe_exit(code)})")
+        log.debug("extraction process %d started", proc.pid)
+        return parent
+
+    def _stop(self) -> int | None:
+        """Kill the child (if any), reap it, and return its exit code."""
+        proc, conn = self._proc, self._conn
+        self._proc = self._conn = None
+        code = None
+        if proc is not None:
+            if proc.is_alive():
+                proc.kill()
+            proc.join(10)
+            code = proc.exitcode
+            if code is not None:
+                proc.close()
+        if conn is not None:
+            conn.close()
+        return code
+
+    def close(self) -> None:
+        """Stop the child. A call in progress in another thread ends with WorkerError."""
+        self._closed = True
+        proc = self._proc
+        try:
+            if proc is not None and proc.is_alive():
+                proc.kill()  # wakes up an extract() waiting on the pipe
+        except ValueError:  # the other thread has just reaped and closed it
+            pass
+        with self._lock:
+            self._stop()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- work ----------------------------------------------------------------
+    def extract(self, path: str | os.PathLike[str], timeout: float | None = None) -> Document:
+        """Extract ``path`` in the child process.
+
+        Raises:
+            SkipFile: as :func:`app.core.extract.extract` does; also when the
+                file takes longer than the time limit or the child crashes.
+            WorkerError: the child cannot start, or the worker was closed.
+        """
+        limit = self.timeout if timeout is None else timeout
+        with self._lock:
+            if self._closed:
+                raise WorkerError("the extraction worker is closed")
+            conn = self._conn or self._start()
+            try:
+                conn.send((os.path.abspath(os.fsdecode(os.fspath(path))), self.max_bytes))
+                if not conn.poll(limit):
+                    self._stop()
+                    raise SkipFile(f"extraction took longer than {limit:g} s")
+                status, payload = conn.recv()
+            except (EOFError, OSError):
+                code = self._stop()
+                if self._closed:
+                    raise WorkerError("the extraction worker was closed") from None
+                raise SkipFile(f"extractor crashed ({_describe_exit(code)})") from None
+        if status == "ok":
+            return payload
+        raise SkipFile(payload)
