@@ -20,31 +20,11 @@ from typing import BinaryIO
 
 from app.core.checkpoint import ManifestEntry, check_digest, check_size, hash_copy
 from app.core.errors import FetchError
+from app.core.filelock import LockHeld, exclusive_lock
 from app.core.paths import Paths
 from app.core.progress import CancelToken
 
 log = logging.getLogger(__name__)
-
-if os.name == "nt":  # pragma: no cover - exercised on Windows only
-    import msvcrt
-
-    def _lock(fh: BinaryIO) -> None:
-        fh.seek(0)
-        msvcrt.locking(fh.fileno(), msvcrt.LK_NBLCK, 1)
-
-    def _unlock(fh: BinaryIO) -> None:
-        fh.seek(0)
-        msvcrt.locking(fh.fileno(), msvcrt.LK_UNLCK, 1)
-
-else:
-    import fcntl
-
-    def _lock(fh: BinaryIO) -> None:
-        fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-
-    def _unlock(fh: BinaryIO) -> None:
-        fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
-
 
 @contextmanager
 def fetch_lock(paths: Paths) -> Iterator[None]:
@@ -56,18 +36,11 @@ def fetch_lock(paths: Paths) -> Iterator[None]:
     Raises:
         FetchError: another fetch holds the lock.
     """
-    paths.models.mkdir(parents=True, exist_ok=True)
-    with open(paths.models / ".fetch.lock", "a+b") as fh:
-        try:
-            _lock(fh)
-        except OSError:
-            raise FetchError(
-                f"another Gemseek fetch is already running in {paths.models}"
-            ) from None
-        try:
+    try:
+        with exclusive_lock(paths.models / ".fetch.lock"):
             yield
-        finally:
-            _unlock(fh)
+    except LockHeld:
+        raise FetchError(f"another Gemseek fetch is already running in {paths.models}") from None
 
 
 def _prefix(target: Path, kind: str) -> str:
