@@ -1,0 +1,450 @@
+"""The catalog: files, chunks, full-text index and stored vectors in SQLite.
+
+SQLite runs in WAL mode, so searches read while the indexer writes. Every
+change to a file's chunks happens in one transaction, so after a crash each
+file is either fully indexed or not at all. Paths are stored as raw bytes
+(``os.fsencode``) because file names need not be valid UTF-8.
+
+Vectors are stored once per chunk content (``text_hash``) and model
+fingerprint, as float16 at full size: a moved file or an unchanged chunk is
+never embedded twice, and the vector index at any dimension can be rebuilt
+from them without the model.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from app.core.catalog_schema import migrate
+from app.core.fts_text import fts_body
+
+log = logging.getLogger(__name__)
+
+
+def path_key(path: str | os.PathLike[str]) -> bytes:
+    """The catalog's key for a path: its bytes, as the OS sees them."""
+    return os.fsencode(os.fspath(path))
+
+
+def path_from_key(key: bytes) -> Path:
+    return Path(os.fsdecode(key))
+
+
+def display_path(key: bytes) -> str:
+    """A printable form of a path whose bytes may not be valid UTF-8."""
+    return key.decode("utf-8", "replace")
+
+
+@dataclass(frozen=True)
+class FileRecord:
+    id: int
+    path: bytes
+    size: int
+    mtime_ns: int
+    content_hash: str | None
+    status: str  # "indexed" or "skipped"
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class NewChunk:
+    """A chunk about to be stored (see app.core.chunking)."""
+
+    seq: int
+    text_hash: str
+    title: str
+    text: str
+    char_start: int
+    char_end: int
+    page: int | None
+    line: int | None
+    tokens: int
+
+
+@dataclass(frozen=True)
+class ChunkHit:
+    """A stored chunk with what search results show about its file."""
+
+    chunk_id: int
+    file_id: int
+    path: bytes
+    ext: str
+    kind: str | None
+    mtime_ns: int
+    title: str
+    text: str
+    char_start: int
+    char_end: int
+    page: int | None
+    line: int | None
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Restrictions a search applies to files."""
+
+    types: frozenset[str] = frozenset()  # extensions or extractor kinds, lower case
+    folders: tuple[bytes, ...] = ()  # path prefixes (with a trailing separator)
+    after_ns: int | None = None  # modified at or after
+
+    @property
+    def active(self) -> bool:
+        return bool(self.types or self.folders or self.after_ns is not None)
+
+
+class Catalog:
+    """One SQLite connection to the catalog. Use one per thread."""
+
+    def __init__(self, path: Path, *, readonly: bool = False) -> None:
+        self.path = Path(path)
+        self.readonly = readonly
+        if not readonly:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        # Autocommit mode: transactions are explicit (write()), reads see the latest commit.
+        self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
+        self._db.execute("PRAGMA busy_timeout = 30000")
+        self._db.execute("PRAGMA foreign_keys = ON")
+        if readonly:
+            self._db.execute("PRAGMA query_only = ON")
+        else:
+            self._db.execute("PRAGMA journal_mode = WAL")
+            self._db.execute("PRAGMA synchronous = NORMAL")
+            migrate(self._db)
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Catalog:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- transactions ------------------------------------------------------
+    @contextmanager
+    def write(self) -> Iterator[None]:
+        """One atomic change; the chunk generation moves on when it commits."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+            self._db.execute("UPDATE state SET value = value + 1 WHERE key = 'generation'")
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+
+    def generation(self) -> int:
+        """A number that changes whenever the set of chunks changes."""
+        return int(self._scalar("SELECT value FROM state WHERE key = 'generation'"))
+
+    def _scalar(self, sql: str, args: Sequence = ()) -> object:
+        row = self._db.execute(sql, args).fetchone()
+        return row[0] if row else None
+
+    # -- files -------------------------------------------------------------
+    _FILE_COLS = "id, path, size, mtime_ns, content_hash, status, reason"
+
+    def get_file(self, path: bytes) -> FileRecord | None:
+        row = self._db.execute(f"SELECT {self._FILE_COLS} FROM files WHERE path = ?", (path,)).fetchone()
+        return FileRecord(*row) if row else None
+
+    def iter_files(self, under: bytes | None = None) -> Iterator[FileRecord]:
+        """Every file (under a folder prefix, if given), as a snapshot list."""
+        if under is None:
+            rows = self._db.execute(f"SELECT {self._FILE_COLS} FROM files").fetchall()
+        else:
+            rows = self._db.execute(
+                f"SELECT {self._FILE_COLS} FROM files WHERE substr(path, 1, ?) = ?", (len(under), under)
+            ).fetchall()
+        return (FileRecord(*r) for r in rows)
+
+    def indexed_with_hash(self, content_hash: str) -> list[FileRecord]:
+        rows = self._db.execute(
+            f"SELECT {self._FILE_COLS} FROM files WHERE content_hash = ? AND status = 'indexed'",
+            (content_hash,),
+        ).fetchall()
+        return [FileRecord(*r) for r in rows]
+
+    def store_file(
+        self,
+        path: bytes,
+        *,
+        size: int,
+        mtime_ns: int,
+        content_hash: str,
+        kind: str,
+        title: str | None,
+        chunks: Sequence[NewChunk],
+    ) -> tuple[list[int], list[int]]:
+        """Record ``path`` as indexed with ``chunks``; call inside :meth:`write`.
+
+        Chunks whose text is unchanged keep their ids (and so their place in
+        the vector index). Returns (ids of new chunks, ids of removed chunks).
+        """
+        file_id = self._upsert_file(path, size, mtime_ns, content_hash, "indexed", None, kind, title)
+        old = {
+            (h, s, e): cid
+            for cid, h, s, e in self._db.execute(
+                "SELECT id, text_hash, char_start, char_end FROM chunks WHERE file_id = ?", (file_id,)
+            )
+        }
+        old_by_hash: dict[str, list[int]] = {}
+        for (h, _, _), cid in old.items():
+            old_by_hash.setdefault(h, []).append(cid)
+        added: list[int] = []
+        kept: set[int] = set()
+        for c in chunks:
+            reuse = old_by_hash.get(c.text_hash)
+            if reuse:
+                cid = reuse.pop()
+                kept.add(cid)
+                self._db.execute(
+                    "UPDATE chunks SET seq=?, char_start=?, char_end=?, page=?, line=? WHERE id=?",
+                    (c.seq, c.char_start, c.char_end, c.page, c.line, cid),
+                )
+                continue
+            cur = self._db.execute(
+                "INSERT INTO chunks(file_id, seq, text_hash, title, text, char_start, char_end, page, line,"
+                " tokens) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                (file_id, c.seq, c.text_hash, c.title, c.text, c.char_start, c.char_end, c.page, c.line, c.tokens),
+            )
+            cid = int(cur.lastrowid)
+            self._db.execute(
+                "INSERT INTO chunks_fts(rowid, body, title) VALUES (?, ?, ?)",
+                (cid, fts_body(c.text), fts_body(c.title)),
+            )
+            added.append(cid)
+        removed = [cid for cid in old.values() if cid not in kept]
+        self._delete_chunks(removed)
+        return added, removed
+
+    def record_skip(self, path: bytes, *, size: int, mtime_ns: int, reason: str) -> list[int]:
+        """Record ``path`` as skipped (dropping any chunks it had); call inside :meth:`write`."""
+        file_id = self._upsert_file(path, size, mtime_ns, None, "skipped", reason, None, None)
+        removed = [r[0] for r in self._db.execute("SELECT id FROM chunks WHERE file_id = ?", (file_id,))]
+        self._delete_chunks(removed)
+        return removed
+
+    def delete_file(self, path: bytes) -> list[int]:
+        """Forget ``path``; returns the ids of its chunks. Call inside :meth:`write`."""
+        row = self._db.execute("SELECT id FROM files WHERE path = ?", (path,)).fetchone()
+        if not row:
+            return []
+        removed = [r[0] for r in self._db.execute("SELECT id FROM chunks WHERE file_id = ?", (row[0],))]
+        self._delete_chunks(removed)
+        self._db.execute("DELETE FROM files WHERE id = ?", (row[0],))
+        return removed
+
+    def move_file(self, old: bytes, new: bytes, *, size: int, mtime_ns: int) -> bool:
+        """Give an indexed file a new path, keeping its chunks; call inside :meth:`write`."""
+        self.delete_file(new)
+        cur = self._db.execute(
+            "UPDATE files SET path = ?, display = ?, ext = ?, size = ?, mtime_ns = ?, indexed_at = ? WHERE path = ?",
+            (new, display_path(new), _ext(new), size, mtime_ns, time.time(), old),
+        )
+        return cur.rowcount == 1
+
+    def _upsert_file(
+        self,
+        path: bytes,
+        size: int,
+        mtime_ns: int,
+        content_hash: str | None,
+        status: str,
+        reason: str | None,
+        kind: str | None,
+        title: str | None,
+    ) -> int:
+        self._db.execute(
+            "INSERT INTO files(path, display, ext, size, mtime_ns, content_hash, status, reason, kind, title,"
+            " indexed_at) VALUES (?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(path) DO UPDATE SET size=excluded.size,"
+            " mtime_ns=excluded.mtime_ns, content_hash=excluded.content_hash, status=excluded.status,"
+            " reason=excluded.reason, kind=excluded.kind, title=excluded.title, indexed_at=excluded.indexed_at",
+            (path, display_path(path), _ext(path), size, mtime_ns, content_hash, status, reason, kind, title,
+             time.time()),
+        )
+        return int(self._scalar("SELECT id FROM files WHERE path = ?", (path,)))
+
+    def touch_file(self, path: bytes, *, size: int, mtime_ns: int) -> None:
+        """Update size and time of a file whose content did not change; call inside :meth:`write`."""
+        self._db.execute("UPDATE files SET size = ?, mtime_ns = ? WHERE path = ?", (size, mtime_ns, path))
+
+    def _delete_chunks(self, ids: Sequence[int]) -> None:
+        for cid in ids:
+            self._db.execute("DELETE FROM chunks WHERE id = ?", (cid,))  # the trigger drops its FTS row
+
+    # -- vectors -----------------------------------------------------------
+    def missing_vectors(self, hashes: Iterable[str], model: str) -> set[str]:
+        wanted = set(hashes)
+        have: set[str] = set()
+        items = list(wanted)
+        for i in range(0, len(items), 500):
+            part = items[i : i + 500]
+            marks = ",".join("?" * len(part))
+            have.update(
+                r[0]
+                for r in self._db.execute(
+                    f"SELECT text_hash FROM vectors WHERE model = ? AND text_hash IN ({marks})", (model, *part)
+                )
+            )
+        return wanted - have
+
+    def put_vectors(self, vectors: dict[str, np.ndarray], model: str) -> None:
+        """Store full-size vectors (as float16); call inside :meth:`write`."""
+        self._db.executemany(
+            "INSERT OR REPLACE INTO vectors(text_hash, model, vec) VALUES (?, ?, ?)",
+            ((h, model, np.asarray(v, dtype=np.float16).tobytes()) for h, v in vectors.items()),
+        )
+
+    def chunk_vectors(self, chunk_ids: Sequence[int], model: str) -> tuple[np.ndarray, np.ndarray]:
+        """(ids, float32 matrix) of the given chunks that have a vector for ``model``."""
+        ids: list[int] = []
+        rows: list[bytes] = []
+        for i in range(0, len(chunk_ids), 500):
+            part = list(chunk_ids[i : i + 500])
+            marks = ",".join("?" * len(part))
+            for cid, blob in self._db.execute(
+                f"SELECT c.id, v.vec FROM chunks c JOIN vectors v ON v.text_hash = c.text_hash AND v.model = ?"
+                f" WHERE c.id IN ({marks})",
+                (model, *part),
+            ):
+                ids.append(cid)
+                rows.append(blob)
+        return _as_matrix(ids, rows)
+
+    def iter_all_vectors(self, model: str, batch: int = 20_000) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """Every live chunk's (ids, float32 vectors) for ``model``, in batches."""
+        last = -1
+        while True:
+            got = self._db.execute(
+                "SELECT c.id, v.vec FROM chunks c JOIN vectors v ON v.text_hash = c.text_hash AND v.model = ?"
+                " WHERE c.id > ? ORDER BY c.id LIMIT ?",
+                (model, last, batch),
+            ).fetchall()
+            if not got:
+                return
+            last = got[-1][0]
+            yield _as_matrix([g[0] for g in got], [g[1] for g in got])
+
+    def chunks_without_vectors(self, model: str) -> list[tuple[str, str, str]]:
+        """(text_hash, title, text) of every distinct chunk text lacking a vector for ``model``."""
+        return self._db.execute(
+            "SELECT c.text_hash, min(c.title), min(c.text) FROM chunks c LEFT JOIN vectors v"
+            " ON v.text_hash = c.text_hash AND v.model = ? WHERE v.text_hash IS NULL GROUP BY c.text_hash",
+            (model,),
+        ).fetchall()
+
+    def chunk_ids_with_hashes(self, hashes: Sequence[str]) -> list[int]:
+        ids: list[int] = []
+        for i in range(0, len(hashes), 500):
+            part = list(hashes[i : i + 500])
+            marks = ",".join("?" * len(part))
+            ids += [r[0] for r in self._db.execute(f"SELECT id FROM chunks WHERE text_hash IN ({marks})", part)]
+        return ids
+
+    def live_chunk_ids(self) -> np.ndarray:
+        return np.fromiter((r[0] for r in self._db.execute("SELECT id FROM chunks")), dtype=np.int64)
+
+    def drop_orphan_vectors(self, model: str) -> int:
+        """Delete vectors no chunk uses, and all of other models; call inside :meth:`write`."""
+        cur = self._db.execute(
+            "DELETE FROM vectors WHERE model != ? OR text_hash NOT IN (SELECT text_hash FROM chunks)", (model,)
+        )
+        return cur.rowcount
+
+    # -- search ------------------------------------------------------------
+    def fts_search(self, match: str, limit: int, filters: Filters = Filters()) -> list[tuple[int, float]]:
+        """(chunk id, BM25 score; higher is better) for an FTS5 MATCH expression."""
+        where, args = _filter_sql(filters)
+        sql = (
+            "SELECT f.rowid, -bm25(chunks_fts, 1.0, 0.5) AS score FROM chunks_fts f"
+            " JOIN chunks c ON c.id = f.rowid JOIN files fl ON fl.id = c.file_id"
+            f" WHERE chunks_fts MATCH ? {where} ORDER BY score DESC LIMIT ?"
+        )
+        try:
+            return [(r[0], float(r[1])) for r in self._db.execute(sql, (match, *args, limit))]
+        except sqlite3.OperationalError as exc:  # a query FTS5 cannot parse finds nothing
+            log.debug("FTS query %r failed: %s", match, exc)
+            return []
+
+    def chunk_hits(self, chunk_ids: Sequence[int], filters: Filters = Filters()) -> dict[int, ChunkHit]:
+        """The chunks among ``chunk_ids`` that exist and pass ``filters``."""
+        where, args = _filter_sql(filters)
+        out: dict[int, ChunkHit] = {}
+        ids = list(chunk_ids)
+        for i in range(0, len(ids), 500):
+            part = ids[i : i + 500]
+            marks = ",".join("?" * len(part))
+            for row in self._db.execute(
+                "SELECT c.id, c.file_id, fl.path, fl.ext, fl.kind, fl.mtime_ns, c.title, c.text, c.char_start,"
+                " c.char_end, c.page, c.line FROM chunks c JOIN files fl ON fl.id = c.file_id"
+                f" WHERE c.id IN ({marks}) {where}",
+                (*part, *args),
+            ):
+                out[row[0]] = ChunkHit(*row)
+        return out
+
+    def allowed_chunk_ids(self, filters: Filters) -> np.ndarray:
+        """Every chunk id that passes ``filters`` (for filtered vector search)."""
+        where, args = _filter_sql(filters)
+        rows = self._db.execute(
+            f"SELECT c.id FROM chunks c JOIN files fl ON fl.id = c.file_id WHERE 1 {where}", args
+        )
+        return np.fromiter((r[0] for r in rows), dtype=np.int64)
+
+    # -- status ------------------------------------------------------------
+    def stats(self) -> dict:
+        count = lambda sql: int(self._scalar(sql) or 0)  # noqa: E731
+        last = self._scalar("SELECT max(indexed_at) FROM files")
+        return {
+            "files": count("SELECT count(*) FROM files WHERE status = 'indexed'"),
+            "skipped_files": count("SELECT count(*) FROM files WHERE status = 'skipped'"),
+            "chunks": count("SELECT count(*) FROM chunks"),
+            "vectors": count("SELECT count(*) FROM vectors"),
+            "last_update": float(last) if last else None,
+        }
+
+    def skipped(self) -> list[tuple[str, str]]:
+        return [
+            (display_path(p), r)
+            for p, r in self._db.execute("SELECT path, reason FROM files WHERE status = 'skipped' ORDER BY path")
+        ]
+
+
+def _ext(path: bytes) -> str:
+    name = os.path.basename(path)
+    dot = name.rfind(b".")
+    return name[dot + 1 :].decode("utf-8", "replace").lower() if dot > 0 else ""
+
+
+def _as_matrix(ids: list[int], blobs: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
+    if not ids:
+        return np.empty(0, dtype=np.int64), np.empty((0, 0), dtype=np.float32)
+    mat = np.frombuffer(b"".join(blobs), dtype=np.float16).reshape(len(ids), -1).astype(np.float32)
+    return np.asarray(ids, dtype=np.int64), mat
+
+
+def _filter_sql(f: Filters) -> tuple[str, list]:
+    parts: list[str] = []
+    args: list = []
+    if f.types:
+        marks = ",".join("?" * len(f.types))
+        parts.append(f"(fl.ext IN ({marks}) OR fl.kind IN ({marks}))")
+        args += sorted(f.types) * 2
+    if f.folders:
+        parts.append("(" + " OR ".join("substr(fl.path, 1, ?) = ?" for _ in f.folders) + ")")
+        for prefix in f.folders:
+            args += [len(prefix), prefix]
+    if f.after_ns is not None:
+        parts.append("fl.mtime_ns >= ?")
+        args.append(f.after_ns)
+    return "".join(f" AND {p}" for p in parts), args

@@ -1,0 +1,104 @@
+"""The catalog's schema as numbered migrations, applied in order in one transaction each.
+
+``PRAGMA user_version`` holds the number of the last migration applied. Never
+edit a migration that has shipped: add the next one.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from app.core.errors import GemseekError
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: files, chunks, full-text index, vectors
+    """
+    CREATE TABLE files (
+        id INTEGER PRIMARY KEY,
+        path BLOB NOT NULL UNIQUE,
+        display TEXT NOT NULL,
+        ext TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        mtime_ns INTEGER NOT NULL,
+        content_hash TEXT,
+        status TEXT NOT NULL CHECK (status IN ('indexed', 'skipped')),
+        reason TEXT,
+        kind TEXT,
+        title TEXT,
+        indexed_at REAL NOT NULL
+    );
+    CREATE INDEX files_hash ON files(content_hash);
+    CREATE INDEX files_status ON files(status);
+    -- AUTOINCREMENT: a chunk id is never reused, so a stale vector-index entry
+    -- can never point at a different chunk.
+    CREATE TABLE chunks (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        file_id INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,
+        seq INTEGER NOT NULL,
+        text_hash TEXT NOT NULL,
+        title TEXT NOT NULL,
+        text TEXT NOT NULL,
+        char_start INTEGER NOT NULL,
+        char_end INTEGER NOT NULL,
+        page INTEGER,
+        line INTEGER,
+        tokens INTEGER NOT NULL
+    );
+    CREATE INDEX chunks_file ON chunks(file_id);
+    CREATE INDEX chunks_hash ON chunks(text_hash);
+    CREATE VIRTUAL TABLE chunks_fts USING fts5(
+        body, title, tokenize = 'porter unicode61 remove_diacritics 2'
+    );
+    CREATE TRIGGER chunks_fts_delete AFTER DELETE ON chunks BEGIN
+        DELETE FROM chunks_fts WHERE rowid = old.id;
+    END;
+    CREATE TABLE vectors (
+        text_hash TEXT NOT NULL,
+        model TEXT NOT NULL,
+        vec BLOB NOT NULL,
+        PRIMARY KEY (text_hash, model)
+    ) WITHOUT ROWID;
+    CREATE TABLE state (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+    INSERT INTO state(key, value) VALUES ('generation', 0);
+    """,
+)
+
+
+def migrate(db: sqlite3.Connection) -> None:
+    """Bring the database up to the newest schema."""
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    if version > len(MIGRATIONS):
+        raise GemseekError(
+            f"the index was made by a newer Gemseek (schema {version}, this one knows {len(MIGRATIONS)})"
+        )
+    for number in range(version + 1, len(MIGRATIONS) + 1):
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in _statements(MIGRATIONS[number - 1]):
+                db.execute(statement)
+            db.execute(f"PRAGMA user_version = {number}")
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration into statements (triggers contain semicolons, so track BEGIN/END)."""
+    out, current, depth = [], [], 0
+    for line in script.strip().splitlines():
+        stripped = line.strip()
+        if not stripped or stripped.startswith("--"):
+            continue
+        current.append(line)
+        upper = stripped.upper()
+        if upper.endswith(" BEGIN"):
+            depth += 1
+        elif upper.startswith("END;"):
+            depth -= 1
+        if stripped.endswith(";") and depth == 0:
+            out.append("\n".join(current))
+            current = []
+    if current:
+        out.append("\n".join(current))
+    return out

@@ -1,0 +1,154 @@
+"""The SQLite catalog: files, chunk reuse, full-text search (CJK included), vectors, filters."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+
+import numpy as np
+import pytest
+
+from app.core.catalog import Catalog, Filters, NewChunk, path_key
+from app.core.catalog_schema import MIGRATIONS
+from app.core.errors import GemseekError
+from app.core.fts_text import match_expression
+
+
+def chunk(seq: int, text: str, h: str | None = None, title: str = "T") -> NewChunk:
+    return NewChunk(seq, h or f"h-{text}", title, text, seq * 10, seq * 10 + len(text), None, seq + 1, 5)
+
+
+@pytest.fixture
+def cat(tmp_path):
+    c = Catalog(tmp_path / "c.sqlite")
+    yield c
+    c.close()
+
+
+def store(cat: Catalog, path: str, *chunks: NewChunk, mtime: int = 1, ext_hash: str = "x"):
+    with cat.write():
+        return cat.store_file(path_key(path), size=10, mtime_ns=mtime, content_hash=ext_hash, kind="text",
+                              title=None, chunks=list(chunks))
+
+
+def test_schema_is_migrated_and_in_wal_mode(tmp_path):
+    Catalog(tmp_path / "c.sqlite").close()
+    db = sqlite3.connect(tmp_path / "c.sqlite")
+    assert db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_a_newer_schema_is_refused(tmp_path):
+    Catalog(tmp_path / "c.sqlite").close()
+    db = sqlite3.connect(tmp_path / "c.sqlite")
+    db.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 1}")
+    db.close()
+    with pytest.raises(GemseekError, match="newer Gemseek"):
+        Catalog(tmp_path / "c.sqlite")
+
+
+def test_unchanged_chunks_keep_their_ids(cat):
+    added, removed = store(cat, "/d/a.txt", chunk(0, "alpha"), chunk(1, "beta"))
+    assert len(added) == 2 and removed == []
+    added2, removed2 = store(cat, "/d/a.txt", chunk(0, "alpha"), chunk(1, "gamma"), mtime=2)
+    assert removed2 == [added[1]]  # beta went away
+    assert len(added2) == 1 and added2[0] not in added  # gamma is new; alpha kept its id
+    assert sorted(cat.live_chunk_ids().tolist()) == sorted([added[0], added2[0]])
+
+
+def test_generation_moves_with_every_write(cat):
+    g = cat.generation()
+    store(cat, "/d/a.txt", chunk(0, "alpha"))
+    assert cat.generation() == g + 1
+
+
+def test_failed_write_changes_nothing(cat):
+    store(cat, "/d/a.txt", chunk(0, "alpha"))
+    g = cat.generation()
+    with pytest.raises(RuntimeError):
+        with cat.write():
+            cat.delete_file(path_key("/d/a.txt"))
+            raise RuntimeError("crash in the middle")
+    assert cat.get_file(path_key("/d/a.txt")) is not None and cat.generation() == g
+
+
+def test_delete_and_skip_drop_chunks_and_fts_rows(cat):
+    store(cat, "/d/a.txt", chunk(0, "alpha words"))
+    store(cat, "/d/b.txt", chunk(0, "alpha other"))
+    with cat.write():
+        cat.delete_file(path_key("/d/a.txt"))
+        cat.record_skip(path_key("/d/b.txt"), size=1, mtime_ns=1, reason="binary file")
+    assert cat.fts_search(match_expression("alpha"), 10) == []
+    assert cat.skipped() == [("/d/b.txt", "binary file")]
+    assert cat.stats()["chunks"] == 0
+
+
+def test_move_keeps_chunks(cat):
+    added, _ = store(cat, "/d/a.txt", chunk(0, "alpha"))
+    with cat.write():
+        assert cat.move_file(path_key("/d/a.txt"), path_key("/e/b.md"), size=10, mtime_ns=5)
+    assert cat.get_file(path_key("/d/a.txt")) is None
+    hits = cat.chunk_hits(added)
+    assert hits[added[0]].path == b"/e/b.md" and hits[added[0]].ext == "md"
+
+
+def test_paths_that_are_not_utf8(cat):
+    raw = b"/d/caf\xe9.txt"  # Latin-1 name
+    with cat.write():
+        cat.store_file(raw, size=1, mtime_ns=1, content_hash="x", kind="text", title=None, chunks=[chunk(0, "x")])
+    assert cat.get_file(raw) is not None
+    assert path_key(os.fsdecode(raw)) == raw
+
+
+def test_fts_ranks_and_handles_cjk_and_hostile_queries(cat):
+    store(cat, "/d/pg.txt", chunk(0, "create a new PostgreSQL database with createdb"))
+    store(cat, "/d/zh.txt", chunk(0, "使用 createdb 命令创建一个新的数据库。"))
+    store(cat, "/d/misc.txt", chunk(0, "unrelated text about gardening"))
+    ids = [c for c, _ in cat.fts_search(match_expression("PostgreSQL database"), 10)]
+    assert len(ids) == 1
+    zh = cat.fts_search(match_expression("数据库"), 10)  # a word inside a Chinese sentence
+    assert len(zh) == 1
+    for hostile in ('"', "AND OR NOT", "NEAR(a b", "*", "col:thing", "a'b"):
+        expr = match_expression(hostile)
+        assert expr is None or isinstance(cat.fts_search(expr, 10), list)
+
+
+def test_vectors_are_stored_once_per_text_and_model(cat):
+    v = np.random.default_rng(0).standard_normal((2, 768)).astype(np.float32)
+    with cat.write():
+        cat.put_vectors({"h-alpha": v[0], "h-beta": v[1]}, "m1")
+    assert cat.missing_vectors(["h-alpha", "h-beta", "h-gamma"], "m1") == {"h-gamma"}
+    assert cat.missing_vectors(["h-alpha"], "m2") == {"h-alpha"}
+    added, _ = store(cat, "/d/a.txt", chunk(0, "alpha"), chunk(1, "beta"))
+    ids, mat = cat.chunk_vectors(added, "m1")
+    assert sorted(ids.tolist()) == sorted(added) and mat.shape == (2, 768)
+    np.testing.assert_allclose(mat[ids.tolist().index(added[0])], v[0], atol=1e-2)  # float16
+    with cat.write():
+        assert cat.drop_orphan_vectors("m1") == 0
+        cat.delete_file(path_key("/d/a.txt"))
+        assert cat.drop_orphan_vectors("m1") == 2
+
+
+def test_filters(cat):
+    store(cat, "/d/a.txt", chunk(0, "alpha one"))
+    with cat.write():
+        cat.store_file(path_key("/e/b.md"), size=1, mtime_ns=5_000_000_000, content_hash="y", kind="markdown",
+                       title=None, chunks=[chunk(0, "alpha two", "h2")])
+    q = match_expression("alpha")
+    assert len(cat.fts_search(q, 10, Filters(types=frozenset({"md"})))) == 1
+    assert len(cat.fts_search(q, 10, Filters(types=frozenset({"markdown"})))) == 1
+    assert len(cat.fts_search(q, 10, Filters(folders=(b"/d/",)))) == 1
+    assert len(cat.fts_search(q, 10, Filters(after_ns=2_000_000_000))) == 1
+    assert len(cat.allowed_chunk_ids(Filters(folders=(b"/e/",)))) == 1
+
+
+def test_readers_do_not_wait_for_a_writer(tmp_path):
+    writer = Catalog(tmp_path / "c.sqlite")
+    store(writer, "/d/a.txt", chunk(0, "alpha"))
+    reader = Catalog(tmp_path / "c.sqlite", readonly=True)
+    writer._db.execute("BEGIN IMMEDIATE")  # a long write in progress
+    writer._db.execute("DELETE FROM chunks")
+    assert reader.stats()["chunks"] == 1  # sees the last commit, at once
+    writer._db.execute("ROLLBACK")
+    reader.close()
+    writer.close()
