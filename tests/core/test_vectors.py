@@ -1,0 +1,108 @@
+"""The hnswlib index: search, removal, growth, crash-safe saving, and agreement with the catalog."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from app.core.catalog import NewChunk, path_key
+from app.core.paths import Paths
+from app.core.store import Store, vector_path
+from app.core.vectors import VectorIndex
+
+
+def unit(n: int, dim: int = 768, seed: int = 0) -> np.ndarray:
+    v = np.random.default_rng(seed).standard_normal((n, dim)).astype(np.float32)
+    return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+
+def test_search_finds_the_nearest_and_respects_removal_and_filters():
+    idx = VectorIndex(256, "m", capacity=10)
+    vecs = unit(500)
+    idx.add(np.arange(1, 501), vecs)  # grows past its first capacity
+    ids, sims = idx.search(vecs[41], 5)
+    assert ids[0] == 42 and sims[0] == pytest.approx(1.0, abs=1e-4)
+    idx.remove([42])
+    assert 42 not in idx.search(vecs[41], 5)[0]
+    ids, _ = idx.search(vecs[41], 5, allowed=lambda i: i % 2 == 0)
+    assert len(ids) == 5 and all(i % 2 == 0 for i in ids)
+    assert len(idx) == 499
+
+
+def test_search_on_an_empty_or_tiny_index():
+    idx = VectorIndex(128, "m")
+    assert len(idx.search(unit(1)[0], 10)[0]) == 0
+    idx.add(np.array([7]), unit(1))
+    assert idx.search(unit(1)[0], 10)[0].tolist() == [7]
+    assert idx.search(unit(1)[0], 10, allowed=lambda i: False)[0].tolist() == []
+
+
+def test_save_and_load_round_trip_and_replace_old_files(tmp_path):
+    path = tmp_path / "v.hnsw"
+    idx = VectorIndex(256, "m")
+    idx.add(np.arange(10), unit(10))
+    idx.save(path, generation=3)
+    idx.remove([0])
+    idx.save(path, generation=4)
+    back = VectorIndex.load(path, 256, "m")
+    assert back is not None and back.generation == 4 and back.ids() == set(range(1, 10))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["v.hnsw.4.bin", "v.hnsw.4.live.npy", "v.hnsw.json"]
+    assert VectorIndex.load(path, 128, "m") is None  # other dimension
+    assert VectorIndex.load(path, 256, "other") is None  # other model
+
+
+def test_damaged_files_are_not_loaded(tmp_path):
+    path = tmp_path / "v.hnsw"
+    idx = VectorIndex(256, "m")
+    idx.add(np.arange(10), unit(10))
+    idx.save(path, generation=1)
+    (tmp_path / "v.hnsw.1.bin").write_bytes(b"garbage")
+    assert VectorIndex.load(path, 256, "m") is None
+    (tmp_path / "v.hnsw.json").write_text("{not json")
+    assert VectorIndex.load(path, 256, "m") is None
+
+
+def _add_file(store: Store, name: str, n: int, seed: int) -> list[int]:
+    vecs = unit(n, seed=seed)
+    chunks = [NewChunk(i, f"{name}-{i}", "t", f"text {i}", 0, 1, None, None, 3) for i in range(n)]
+    cat = store.catalog
+    with cat.write():
+        cat.put_vectors({c.text_hash: v for c, v in zip(chunks, vecs)}, store.model)
+        added, _ = cat.store_file(path_key(f"/d/{name}"), size=1, mtime_ns=1, content_hash=name, kind="text",
+                                  title=None, chunks=chunks)
+    store.add_vectors(*cat.chunk_vectors(added, store.model))
+    return added
+
+
+def test_store_rebuilds_a_missing_index_and_catches_up_a_stale_one(tmp_path):
+    paths = Paths.resolve(tmp_path)
+    with Store(paths, "m", 256) as s:
+        a = _add_file(s, "a", 20, 1)
+        s.save()
+        b = _add_file(s, "b", 5, 2)  # not saved: the file on disk is stale now
+        with s.catalog.write():
+            s.catalog.delete_file(path_key("/d/a"))
+    with Store(paths, "m", 256) as s:
+        assert s.vectors.ids() == set(b)  # a's chunks removed, b's added from stored vectors
+    for f in tmp_path.rglob("vectors-256.hnsw*"):
+        f.unlink()
+    with Store(paths, "m", 256) as s:
+        assert s.vectors.ids() == set(b)  # rebuilt from the catalog
+    with Store(paths, "m", 128) as s:  # another dimension: built from stored vectors, no model needed
+        assert s.vectors.ids() == set(b) and s.vectors.dim == 128
+    assert not set(a) & set(b)
+
+
+def test_a_reader_sees_new_chunks_without_saving(tmp_path):
+    paths = Paths.resolve(tmp_path)
+    with Store(paths, "m", 256) as writer:
+        writer.save()
+        reader = Store(paths, "m", 256, readonly=True)
+        new = _add_file(writer, "c", 3, 3)
+        reader.refresh()
+        assert reader.vectors.ids() == set(new)
+        reader.close()
+    side = json.loads((vector_path(paths, 256).with_name("vectors-256.hnsw.json")).read_text())
+    assert side["count"] == 0  # the reader never wrote the file
