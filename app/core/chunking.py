@@ -1,0 +1,213 @@
+"""Cut a document into chunks that fit the model, following its structure.
+
+Pure functions: a :class:`~app.core.documents.Document` and a token counter
+in, :class:`Chunk` records out. A chunk never exceeds ``max_tokens`` with its
+prompt (``title: … | text: …``), headings start new chunks, paragraphs and code
+definitions are kept whole when they fit, and a chunk that had to be cut in
+the middle of a section repeats the end of the previous one (overlap) so that
+no sentence loses its context.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from app.core.documents import BLOCK_SEPARATOR, Block, Document
+from app.core.embedder import document_prompt
+
+Counter = Callable[[str], int]
+
+_SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s+|\n")
+_SPACE = re.compile(r"\s+")
+_SAFETY = 2  # tokens: joining pieces can merge or split a token at the seam
+
+
+@dataclass(frozen=True)
+class Chunk:
+    text: str
+    title: str
+    char_start: int  # offsets into Document.text
+    char_end: int
+    page: int | None
+    line: int | None
+    tokens: int  # with the prompt and special tokens
+
+
+@dataclass(frozen=True)
+class _Piece:
+    """A block, or part of one, with its place in the document text."""
+
+    text: str
+    start: int
+    page: int | None
+    line: int | None
+    tokens: int
+
+
+def chunk_document(
+    doc: Document,
+    name: str,
+    count: Counter,
+    *,
+    max_tokens: int = 256,
+    overlap_tokens: int = 32,
+    headings_in_title: bool = True,
+) -> list[Chunk]:
+    """Chunks of ``doc``, titled by its title (or ``name``, the file name) and section heading.
+
+    Args:
+        count: tokens of a string as the model sees it (special tokens included).
+        max_tokens: the most tokens a chunk may take with its prompt.
+        overlap_tokens: how much of a cut section the next chunk repeats.
+        headings_in_title: add the current section heading to the chunk title.
+    """
+    doc_title = (doc.title or name).strip() or name
+    text = doc.text
+    specials = count("")  # BOS and EOS, counted once per chunk, not per piece
+    pieces_count: Counter = lambda s: max(1, count(s) - specials)  # noqa: E731
+    chunks: list[Chunk] = []
+    for heading, pieces in _sections(doc):
+        title = f"{doc_title} — {heading}" if headings_in_title and heading and heading != doc_title else doc_title
+        budget = max_tokens - count(document_prompt("", title)) - _SAFETY
+        if budget < 16:  # an absurdly long heading: fall back to the document title
+            title = doc_title
+            budget = max_tokens - count(document_prompt("", title)) - _SAFETY
+        fitted = [p for piece in pieces for p in _fit(piece, budget, overlap_tokens, pieces_count)]
+        chunks.extend(_pack(text, fitted, title, budget, max_tokens, overlap_tokens, count))
+    return chunks
+
+
+def _sections(doc: Document) -> Iterator[tuple[str | None, list[_Piece]]]:
+    """Group blocks under their heading; the heading text itself leads its section."""
+    offset = 0
+    heading: str | None = None
+    pieces: list[_Piece] = []
+    for block in doc.blocks:
+        start = offset
+        offset += len(block.text) + len(BLOCK_SEPARATOR)
+        if not block.text.strip():
+            continue
+        if block.kind == "heading":
+            if pieces:
+                yield heading, pieces
+            heading, pieces = block.text.strip(), []
+        pieces.append(_piece(block, start))
+    if pieces:
+        yield heading, pieces
+
+
+def _piece(block: Block, start: int) -> _Piece:
+    return _Piece(block.text, start, block.page, block.line, -1)
+
+
+def _fit(piece: _Piece, budget: int, small: int, count: Counter) -> list[_Piece]:
+    """Split a piece that exceeds ``budget`` into sentences (then words, then characters).
+
+    Parts are merged back up to ``small`` tokens, so that packing has units
+    about the size of the overlap to work with.
+    """
+    tokens = count(piece.text)
+    if tokens <= budget:
+        return [_Piece(piece.text, piece.start, piece.page, piece.line, tokens)]
+    text = piece.text
+    spans = _split_once(text)
+    if len(spans) == 1:  # one enormous word: cut it in half
+        spans = [(0, len(text) // 2), (len(text) // 2, len(text))]
+    out: list[_Piece] = []
+    for a, b in _group(text, spans, max(small, 1), count):
+        line = piece.line + text.count("\n", 0, a) if piece.line is not None else None
+        out.extend(_fit(_Piece(text[a:b], piece.start + a, piece.page, line, -1), budget, small, count))
+    return out
+
+
+def _split_once(text: str) -> list[tuple[int, int]]:
+    """(start, end) spans between sentence ends and newlines, else between spaces."""
+    for pattern in (_SENTENCE_END, _SPACE):
+        spans, pos = [], 0
+        for m in pattern.finditer(text):
+            if m.start() > pos:
+                spans.append((pos, m.start()))
+            pos = m.end()
+        if pos < len(text):
+            spans.append((pos, len(text)))
+        if len(spans) > 1:
+            return spans
+    return [(0, len(text))]
+
+
+def _group(text: str, spans: list[tuple[int, int]], limit: int, count: Counter) -> list[tuple[int, int]]:
+    """Merge neighbouring spans (with the text between them) while the result fits ``limit``."""
+    out: list[tuple[int, int]] = []
+    i = 0
+    while i < len(spans):
+        j = i + 1
+        while j < len(spans) and count(text[spans[i][0] : spans[j][1]]) <= limit:
+            j += 1
+        out.append((spans[i][0], spans[j - 1][1]))
+        i = j
+    return out
+
+
+def _pack(
+    text: str, pieces: list[_Piece], title: str, budget: int, max_tokens: int, overlap: int, count: Counter
+) -> list[Chunk]:
+    """Fill chunks with whole pieces; a chunk cut mid-section hands its tail to the next."""
+    out: list[Chunk] = []
+    current: list[_Piece] = []
+    used = n_tail = 0
+    queue = list(pieces)
+    while queue:
+        piece = queue.pop(0)
+        if current and used + piece.tokens > budget:
+            spill: list[_Piece] = []
+            if len(current) == n_tail:  # nothing but the overlap: drop it rather than repeat it alone
+                current = []
+            else:
+                chunk, spill = _make_chunk(text, current, title, max_tokens, count)
+                out.append(chunk)
+                current = _tail(current[: len(current) - len(spill)], overlap, budget - piece.tokens)
+            used, n_tail = sum(p.tokens for p in current), len(current)
+            queue[:0] = [*spill, piece]
+            continue
+        current.append(piece)
+        used += piece.tokens
+    while current:
+        chunk, spill = _make_chunk(text, current, title, max_tokens, count)
+        out.append(chunk)
+        current = spill
+    return out
+
+
+def _tail(pieces: list[_Piece], overlap: int, room: int) -> list[_Piece]:
+    """The last pieces of a chunk, up to ``overlap`` tokens, to repeat in the next one."""
+    tail: list[_Piece] = []
+    total = 0
+    for p in reversed(pieces):
+        if total + p.tokens > min(overlap, room):
+            break
+        tail.insert(0, p)
+        total += p.tokens
+    return tail
+
+
+def _make_chunk(
+    text: str, pieces: list[_Piece], title: str, max_tokens: int, count: Counter
+) -> tuple[Chunk, list[_Piece]]:
+    """The chunk spanning ``pieces`` in the document text, and any pieces that did not fit after all.
+
+    Piece counts are summed to plan a chunk; the exact count of the joined
+    text can differ by a token or two, so it is checked here.
+    """
+    spill: list[_Piece] = []
+    while True:
+        start, end = pieces[0].start, pieces[-1].start + len(pieces[-1].text)
+        body = text[start:end]
+        tokens = count(document_prompt(body, title))
+        if tokens <= max_tokens or len(pieces) == 1:
+            break
+        spill.insert(0, pieces[-1])
+        pieces = pieces[:-1]
+    first = pieces[0]
+    return Chunk(body, title, start, end, first.page, first.line, tokens), spill

@@ -1,0 +1,96 @@
+"""Chunking: fits the budget, follows structure, overlaps cut sections, keeps offsets true."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from app.core.chunking import chunk_document
+from app.core.documents import Block, Document
+from app.core.embedder import document_prompt
+
+_TOKEN = re.compile(r"\w+|[^\w\s]")
+
+
+def count(text: str) -> int:  # a stand-in tokenizer: words and punctuation, plus BOS/EOS
+    return len(_TOKEN.findall(text)) + 2
+
+
+def sentences(n: int, word: str = "word") -> str:
+    return " ".join(f"This is {word} sentence number {i}." for i in range(n))
+
+
+def check_invariants(doc: Document, chunks, max_tokens: int) -> None:
+    text = doc.text
+    for c in chunks:
+        assert c.tokens == count(document_prompt(c.text, c.title)) <= max_tokens
+        assert text[c.char_start : c.char_end] == c.text
+
+
+def test_small_document_is_one_chunk_titled_by_its_title_and_heading():
+    doc = Document("Rent letter", [Block("Increase", "heading", 1, line=1), Block("The rent goes up.", line=3)])
+    [c] = chunk_document(doc, "letter.txt", count)
+    assert c.title == "Rent letter — Increase"
+    assert c.text == "Increase\n\nThe rent goes up." and c.line == 1
+
+
+def test_file_name_is_the_title_when_the_document_has_none():
+    [c] = chunk_document(Document(None, [Block("body text")]), "notes.md", count)
+    assert c.title == "notes.md"
+    [c] = chunk_document(Document(None, [Block("body")]), "notes.md", count, headings_in_title=False)
+    assert c.title == "notes.md"
+
+
+def test_headings_start_new_chunks():
+    doc = Document("Doc", [
+        Block("One", "heading", 1), Block("alpha beta"),
+        Block("Two", "heading", 2), Block("gamma delta"),
+    ])
+    chunks = chunk_document(doc, "d.txt", count)
+    assert [c.title for c in chunks] == ["Doc — One", "Doc — Two"]
+    assert "gamma" not in chunks[0].text
+
+
+@pytest.mark.parametrize("max_tokens", [48, 64, 256])
+def test_long_section_is_cut_within_budget_with_overlap(max_tokens):
+    doc = Document(None, [Block(sentences(60), line=1)])
+    chunks = chunk_document(doc, "long.txt", count, max_tokens=max_tokens, overlap_tokens=12)
+    assert len(chunks) > 1
+    check_invariants(doc, chunks, max_tokens)
+    for a, b in zip(chunks, chunks[1:]):
+        assert b.char_start < a.char_end  # overlap
+        assert b.char_start > a.char_start  # progress
+    assert chunks[-1].char_end == len(doc.text)
+
+
+def test_paragraphs_stay_whole_when_they_fit():
+    paras = [Block(sentences(3, f"p{i}")) for i in range(12)]
+    doc = Document(None, paras)
+    chunks = chunk_document(doc, "p.txt", count, max_tokens=96)
+    check_invariants(doc, chunks, 96)
+    starts = {b.text[:12] for b in paras}
+    for c in chunks:  # every chunk begins at a paragraph start
+        assert c.text[:12] in starts
+
+
+def test_a_giant_word_is_still_cut():
+    doc = Document(None, [Block("x" * 5000 + " " + "y" * 3000)])
+    chunks = chunk_document(doc, "bin.txt", lambda s: len(s) // 4 + 2, max_tokens=200)
+    assert all(c.tokens <= 200 for c in chunks)
+    assert "".join(c.text for c in chunks).replace(" ", "") == "x" * 5000 + "y" * 3000
+
+
+def test_lines_and_pages_follow_the_cut():
+    text = "\n".join(f"line {i} of the listing." for i in range(200))
+    doc = Document(None, [Block(text, "code", line=10, page=None)])
+    chunks = chunk_document(doc, "f.py", count, max_tokens=64)
+    for c in chunks:
+        first_line = c.text.splitlines()[0]
+        assert c.line == 10 + int(first_line.split()[1])
+    pdf = Document(None, [Block("page one text.", page=1), Block(sentences(40), page=2)])
+    assert {c.page for c in chunk_document(pdf, "a.pdf", count, max_tokens=64)} == {1, 2}
+
+
+def test_empty_document_has_no_chunks():
+    assert chunk_document(Document(None, [Block("   ")]), "e.txt", count) == []
