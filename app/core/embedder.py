@@ -44,16 +44,22 @@ class Embedder(Protocol):
     dimension: int
     fingerprint: str
 
+    def token_count(self, text: str) -> int:
+        """Tokens of ``text`` exactly as given, special tokens included."""
+        ...
+
     def count_tokens(self, text: str, title: str | None = None) -> int:
         """Tokens the document prompt for ``text`` takes, special tokens included."""
         ...
 
-    def embed_documents(self, texts: Sequence[str], titles: Sequence[str | None] | None = None) -> np.ndarray:
-        """One normalised row per text, at ``dimension``."""
+    def embed_documents(
+        self, texts: Sequence[str], titles: Sequence[str | None] | None = None, *, full: bool = False
+    ) -> np.ndarray:
+        """One normalised row per text, at ``dimension`` (full size if ``full``)."""
         ...
 
-    def embed_query(self, text: str) -> np.ndarray:
-        """The normalised query vector, at ``dimension``."""
+    def embed_query(self, text: str, *, full: bool = False) -> np.ndarray:
+        """The normalised query vector, at ``dimension`` (full size if ``full``)."""
         ...
 
 
@@ -117,9 +123,15 @@ class LlamaEmbedder:
         return self._encoder.n_ctx
 
     def tokenize(self, text: str) -> list[int]:
-        """Token ids of an already prompted text, BOS and EOS included."""
-        with self._lock:
-            return self._encoder.tokenize(text)
+        """Token ids of an already prompted text, BOS and EOS included.
+
+        No lock: tokenizing only reads the vocabulary, so the indexer's
+        chunking thread can do it while this embedder is busy embedding.
+        """
+        return self._encoder.tokenize(text)
+
+    def token_count(self, text: str) -> int:
+        return len(self.tokenize(text))
 
     def count_tokens(self, text: str, title: str | None = None) -> int:
         return len(self.tokenize(document_prompt(text, title)))
@@ -139,8 +151,8 @@ class LlamaEmbedder:
         prompts = [document_prompt(t, title) for t, title in zip(texts, titles)]
         return self._embed(prompts, self.full_dimension if full else self.dimension)
 
-    def embed_query(self, text: str) -> np.ndarray:
-        return self._embed([query_prompt(text)], self.dimension)[0]
+    def embed_query(self, text: str, *, full: bool = False) -> np.ndarray:
+        return self._embed([query_prompt(text)], self.full_dimension if full else self.dimension)[0]
 
     def embed_prompts(self, prompts: Sequence[str], dimension: int | None = None) -> np.ndarray:
         """Embed texts that already carry their prompt (for tests against reference data)."""

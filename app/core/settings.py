@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ from app.core.model import DEFAULT_QUANTIZATION, QUANTIZATIONS
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -30,11 +31,17 @@ class Settings:
     quantization: str = DEFAULT_QUANTIZATION
     dimension: int = 768
     threads: int = 0
+    roots: tuple[str, ...] = ()
+    excludes: tuple[str, ...] = ()
+    max_file_mb: int = 50
 
     DESCRIPTIONS = {
         "quantization": "Model weight type: smaller and faster, or closer to the original model.",
         "dimension": "Embedding size kept in the vector index (Matryoshka): 768, 512, 256 or 128.",
         "threads": "CPU threads for embedding; 0 picks the number of physical cores.",
+        "roots": "Folders to index.",
+        "excludes": "Glob patterns of files and folders to leave out (matched against names and paths).",
+        "max_file_mb": "Files larger than this many megabytes are skipped.",
     }
 
     def __post_init__(self) -> None:
@@ -48,10 +55,27 @@ class Settings:
             )
         if not isinstance(self.threads, int) or not 0 <= self.threads <= 256:
             raise SettingsError(f"threads must be a whole number from 0 to 256, not {self.threads!r}")
+        for name in ("roots", "excludes"):
+            value = getattr(self, name)
+            if isinstance(value, list):  # JSON gives lists; keep settings hashable
+                object.__setattr__(self, name, tuple(value))
+            if not all(isinstance(v, str) and v for v in getattr(self, name)):
+                raise SettingsError(f"{name} must be a list of non-empty strings")
+        if not isinstance(self.max_file_mb, int) or not 1 <= self.max_file_mb <= 10_000:
+            raise SettingsError(f"max_file_mb must be a whole number from 1 to 10000, not {self.max_file_mb!r}")
 
     def replace(self, **changes: Any) -> Settings:
         """Return a copy with ``changes`` applied and validated."""
         return replace(self, **changes)
+
+    def with_roots(self, added: Iterable[str | Path]) -> Settings:
+        """A copy with ``added`` folders (absolute, deduplicated) appended to the roots."""
+        roots = list(self.roots)
+        for r in added:
+            r = str(Path(r).expanduser().resolve())
+            if r not in roots:
+                roots.append(r)
+        return self.replace(roots=tuple(roots))
 
     def effective_threads(self) -> int:
         """The thread count to use: the setting, or the CPU count when it is 0."""
@@ -74,7 +98,12 @@ def _v0_to_v1(data: dict[str, Any]) -> dict[str, Any]:
     return {**data, "version": 1}
 
 
-_MIGRATIONS = {0: _v0_to_v1}
+def _v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
+    # Version 2 added the indexing settings; their defaults apply.
+    return {**data, "version": 2}
+
+
+_MIGRATIONS = {0: _v0_to_v1, 1: _v1_to_v2}
 
 
 def load(path: Path) -> Settings:

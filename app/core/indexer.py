@@ -1,0 +1,389 @@
+"""Keep the index in step with the disk: find changes, extract, chunk, embed, store.
+
+:meth:`Indexer.sync` is a generator of :class:`~app.core.progress.Progress`.
+Reading, hashing, extraction (in a child process with a time limit) and
+chunking run in a background thread that stays ahead of embedding, which runs
+in the calling thread; each file is then stored in one transaction, so a crash
+or kill at any moment leaves every file either fully indexed or still to do.
+
+Incremental by design: an unchanged file (size and time) is not read; a file
+whose bytes did not change is not re-extracted; a moved file keeps its chunks;
+a chunk whose text (and title) did not change keeps its vector.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from app.core.catalog import FileRecord, NewChunk, path_from_key, path_key
+from app.core.chunking import chunk_document
+from app.core.embedder import Embedder
+from app.core.errors import GemseekError
+from app.core.extract import SkipFile
+from app.core.extract.worker import ExtractionWorker
+from app.core.filelock import LockHeld, exclusive_lock
+from app.core.progress import CancelToken, Progress
+from app.core.store import Store
+from app.core.walk import Found, Problem, stat_file, walk
+
+log = logging.getLogger(__name__)
+
+
+class IndexLockedError(GemseekError):
+    """Another indexer works on the same data folder."""
+
+
+@dataclass(frozen=True)
+class IndexOptions:
+    excludes: tuple[str, ...] = ()
+    max_file_bytes: int = 50_000_000
+    chunk_tokens: int = 256
+    overlap_tokens: int = 32
+    extract_timeout: float = 30.0
+    save_every: float = 30.0
+
+
+# -- what the preparing thread hands to the storing thread -------------------
+@dataclass
+class _Prepared:
+    found: Found
+    content_hash: str
+    kind: str
+    title: str | None
+    chunks: list[NewChunk]
+    tokens: int
+
+
+@dataclass
+class _Skip:
+    found: Found | Problem
+    reason: str
+
+
+@dataclass
+class _Touch:
+    found: Found
+
+
+@dataclass
+class _Move:
+    old: bytes
+    found: Found
+
+
+@dataclass
+class _Plan:
+    """What one sync has to do."""
+
+    todo: list[Found] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    gone: dict[bytes, FileRecord] = field(default_factory=dict)
+    known: dict[bytes, FileRecord] = field(default_factory=dict)
+
+
+def text_hash(title: str, text: str) -> str:
+    """The key of a chunk's vector: its prompt fields, hashed."""
+    return hashlib.sha256(f"{title}\0{text}".encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+class Indexer:
+    """Index files into a :class:`Store` with an :class:`Embedder`.
+
+    Holds the data folder's index lock from construction to :meth:`close`, so a
+    second indexer on the same folder is refused with a clear message.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        embedder: Embedder,
+        options: IndexOptions = IndexOptions(),
+        extractor: Callable[[], ExtractionWorker] | None = None,
+    ) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.options = options
+        self._make_extractor = extractor or (lambda: ExtractionWorker(timeout=options.extract_timeout))
+        self._lock_cm = exclusive_lock(store.paths.data / "index" / "indexer.lock")
+        try:
+            self._lock_cm.__enter__()
+        except LockHeld:
+            raise IndexLockedError(
+                f"another Gemseek indexer is already working on {store.paths.data}; "
+                "wait for it to finish or stop it (only one may write the index)"
+            ) from None
+
+    def close(self) -> None:
+        self._lock_cm.__exit__(None, None, None)
+
+    def __enter__(self) -> Indexer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- the job -----------------------------------------------------------
+    def sync(
+        self,
+        roots: Sequence[Path],
+        *,
+        changed: Iterable[Path] = (),
+        rescan: Iterable[Path] | None = None,
+        cancel: CancelToken | None = None,
+    ) -> Iterator[Progress]:
+        """Bring the index up to date.
+
+        Args:
+            roots: every configured root; files outside them are dropped.
+            changed: single paths to look at again (from the watcher).
+            rescan: folders to walk; None means all ``roots`` (a full sync).
+        """
+        cancel = cancel or CancelToken()
+        full = rescan is None
+        yield Progress("scan", message="Looking for changes")
+        plan = self._plan(roots, list(roots) if full else list(rescan), list(changed), full)
+        total = len(plan.todo)
+        yield Progress("index", 0, total, "files", f"{total} files to index")
+        try:
+            yield from self._index(plan, cancel)
+            self._forget(plan)
+            if full:
+                yield from self._backfill(cancel)
+                with self.store.catalog.write():
+                    dropped = self.store.catalog.drop_orphan_vectors(self.store.model)
+                if dropped:
+                    log.info("dropped %d vectors no chunk uses", dropped)
+        finally:
+            self.store.save()
+        yield Progress("done", total, total, "files", "Index is up to date")
+
+    # -- planning ----------------------------------------------------------
+    def _plan(self, roots: Sequence[Path], folders: list[Path], changed: list[Path], full: bool) -> _Plan:
+        catalog = self.store.catalog
+        plan = _Plan()
+        seen: set[bytes] = set()
+        for folder in folders:
+            for item in walk(folder, self.options.excludes):
+                seen.add(path_key(item.path))
+                self._consider(item, plan)
+            for record in catalog.iter_files(under=_folder_key(folder)):
+                if record.path not in seen:
+                    plan.gone[record.path] = record
+        for path in changed:
+            key = path_key(path)
+            if key in seen or _outside(path, roots):
+                continue
+            item = stat_file(path)
+            if item is None:
+                record = catalog.get_file(key)
+                if record:
+                    plan.gone[key] = record
+            else:
+                self._consider(item, plan)
+        if full:  # files of roots that were removed from the settings
+            for record in catalog.iter_files():
+                if _outside(path_from_key(record.path), roots):
+                    plan.gone[record.path] = record
+        return plan
+
+    def _consider(self, item: Found | Problem, plan: _Plan) -> None:
+        record = self.store.catalog.get_file(path_key(item.path))
+        if isinstance(item, Problem):
+            if record is None or record.reason != item.reason:
+                plan.problems.append(item)
+            return
+        if record and record.size == item.size and record.mtime_ns == item.mtime_ns:
+            return  # unchanged: not even read
+        if record:
+            plan.known[record.path] = record
+        plan.todo.append(item)
+
+    # -- the pipeline ------------------------------------------------------
+    def _index(self, plan: _Plan, cancel: CancelToken) -> Iterator[Progress]:
+        items: queue.Queue = queue.Queue(maxsize=16)
+        stop = threading.Event()
+        worker = threading.Thread(
+            target=self._prepare_all, args=(plan, items, stop), name="gemseek-prepare", daemon=True
+        )
+        worker.start()
+        done = tokens = 0
+        started = time.monotonic()
+        total = len(plan.todo)
+        try:
+            while True:
+                cancel.check()
+                item = items.get()
+                if item is None:
+                    break
+                if isinstance(item, BaseException):
+                    raise item
+                tokens += self._store(item, plan)
+                done += 1
+                self.store.save(every=self.options.save_every)
+                rate = tokens / max(time.monotonic() - started, 1e-6)
+                yield Progress("index", done, total, "files", f"Indexing ({rate:.0f} tokens/s)")
+        finally:
+            stop.set()
+            while worker.is_alive():  # unblock a producer waiting on a full queue
+                try:
+                    items.get_nowait()
+                except queue.Empty:
+                    worker.join(0.05)
+
+    def _prepare_all(self, plan: _Plan, out: queue.Queue, stop: threading.Event) -> None:
+        def put(item: object) -> bool:
+            while not stop.is_set():
+                try:
+                    out.put(item, timeout=0.1)
+                    return True
+                except queue.Full:
+                    continue
+            return False
+
+        gone_by_hash: dict[str, bytes] = {}
+        for key, record in plan.gone.items():
+            if record.status == "indexed" and record.content_hash:
+                gone_by_hash.setdefault(record.content_hash, key)
+        try:
+            with self._make_extractor() as extractor:
+                for found in plan.todo:
+                    if stop.is_set() or not put(self._prepare(found, plan, gone_by_hash, extractor)):
+                        return
+        except BaseException as exc:  # handed to the storing thread, which raises it
+            put(exc)
+            return
+        put(None)
+
+    def _prepare(self, found: Found, plan: _Plan, gone_by_hash: dict[str, bytes], extractor) -> object:  # noqa: ANN001
+        if found.size > self.options.max_file_bytes:
+            return _Skip(found, f"file is larger than {self.options.max_file_bytes // 1_000_000} MB")
+        try:
+            content_hash = _hash_file(found.path)
+        except FileNotFoundError:
+            return _Skip(found, "file disappeared before it could be read")
+        except OSError as exc:
+            return _Skip(found, f"cannot read file: {exc.strerror or exc}")
+        record = plan.known.get(path_key(found.path))
+        if record and record.status == "indexed" and record.content_hash == content_hash:
+            return _Touch(found)
+        old = gone_by_hash.pop(content_hash, None)
+        if old is not None:
+            return _Move(old, found)
+        try:
+            doc = extractor.extract(found.path)
+        except SkipFile as exc:
+            return _Skip(found, str(exc))
+        o = self.options
+        name = os.fsencode(found.path.name).decode("utf-8", "replace")  # names need not be UTF-8
+        chunks = chunk_document(
+            doc, name, self.embedder.token_count, max_tokens=o.chunk_tokens, overlap_tokens=o.overlap_tokens
+        )
+        if not chunks:
+            return _Skip(found, "no text to index")
+        new = [
+            NewChunk(i, text_hash(c.title, c.text), c.title, c.text, c.char_start, c.char_end, c.page, c.line, c.tokens)
+            for i, c in enumerate(chunks)
+        ]
+        return _Prepared(found, content_hash, doc.kind, doc.title, new, sum(c.tokens for c in chunks))
+
+    def _store(self, item: object, plan: _Plan) -> int:
+        """Commit one prepared file; return the tokens embedded for it."""
+        catalog = self.store.catalog
+        if isinstance(item, _Prepared):
+            return self._store_prepared(item)
+        if isinstance(item, _Skip):
+            with catalog.write():
+                removed = catalog.record_skip(
+                    path_key(item.found.path), size=getattr(item.found, "size", 0),
+                    mtime_ns=getattr(item.found, "mtime_ns", 0), reason=item.reason,
+                )
+            self.store.vectors.remove(removed)
+            log.info("skipped %s: %s", item.found.path, item.reason)
+        elif isinstance(item, _Touch):
+            with catalog.write():
+                catalog.touch_file(path_key(item.found.path), size=item.found.size, mtime_ns=item.found.mtime_ns)
+        elif isinstance(item, _Move):
+            new = path_key(item.found.path)
+            with catalog.write():
+                replaced = catalog.get_file(new)
+                removed = catalog.delete_file(new) if replaced else []
+                catalog.move_file(item.old, new, size=item.found.size, mtime_ns=item.found.mtime_ns)
+            self.store.vectors.remove(removed)
+            plan.gone.pop(item.old, None)
+        return 0
+
+    def _store_prepared(self, item: _Prepared) -> int:
+        catalog, model = self.store.catalog, self.store.model
+        missing = catalog.missing_vectors((c.text_hash for c in item.chunks), model)
+        todo = [c for c in item.chunks if c.text_hash in missing]
+        todo = list({c.text_hash: c for c in todo}.values())
+        fresh: dict[str, np.ndarray] = {}
+        if todo:
+            vecs = self.embedder.embed_documents([c.text for c in todo], [c.title for c in todo], full=True)
+            fresh = {c.text_hash: v for c, v in zip(todo, vecs)}
+        with catalog.write():
+            catalog.put_vectors(fresh, model)
+            added, removed = catalog.store_file(
+                path_key(item.found.path), size=item.found.size, mtime_ns=item.found.mtime_ns,
+                content_hash=item.content_hash, kind=item.kind, title=item.title, chunks=item.chunks,
+            )
+        self.store.vectors.remove(removed)
+        ids, vecs = catalog.chunk_vectors(added, model)
+        self.store.add_vectors(ids, vecs)
+        return sum(c.tokens for c in todo)
+
+    def _forget(self, plan: _Plan) -> None:
+        """Drop files that are gone, record problems found while walking."""
+        catalog = self.store.catalog
+        removed: list[int] = []
+        with catalog.write():
+            for key in plan.gone:
+                removed += catalog.delete_file(key)
+            for problem in plan.problems:
+                removed += catalog.record_skip(path_key(problem.path), size=0, mtime_ns=0, reason=problem.reason)
+        self.store.vectors.remove(removed)
+
+    def _backfill(self, cancel: CancelToken) -> Iterator[Progress]:
+        """Embed chunks that have no vector for the current model (after a model change)."""
+        catalog, model = self.store.catalog, self.store.model
+        pending = catalog.chunks_without_vectors(model)
+        if not pending:
+            return
+        total = len(pending)
+        for start in range(0, total, 64):
+            cancel.check()
+            part = pending[start : start + 64]
+            vecs = self.embedder.embed_documents([p[2] for p in part], [p[1] for p in part], full=True)
+            with catalog.write():
+                catalog.put_vectors({p[0]: v for p, v in zip(part, vecs)}, model)
+            ids, full = catalog.chunk_vectors(catalog.chunk_ids_with_hashes([p[0] for p in part]), model)
+            self.store.add_vectors(ids, full)
+            self.store.save(every=self.options.save_every)
+            yield Progress("embed", min(start + 64, total), total, "chunks", "Embedding with the new model")
+
+
+def _hash_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(1 << 20):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _folder_key(folder: Path) -> bytes:
+    key, sep = path_key(folder), os.fsencode(os.sep)
+    return key if key.endswith(sep) else key + sep
+
+
+def _outside(path: Path, roots: Sequence[Path]) -> bool:
+    return not any(path == r or r in path.parents for r in roots)

@@ -1,0 +1,109 @@
+"""One data folder's index: the catalog plus the vector index at the chosen dimension.
+
+The catalog is the truth; the vector index file is a cache of it. Opening a
+store makes the two agree: a missing or damaged index file is rebuilt from the
+stored vectors, a stale one gets the difference applied (chunks added or
+removed since it was saved). Changing the dimension therefore costs a rebuild
+from stored vectors, never a re-embedding.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+import numpy as np
+
+from app.core.catalog import Catalog
+from app.core.paths import Paths
+from app.core.vectors import VectorIndex
+
+log = logging.getLogger(__name__)
+
+
+def catalog_path(paths: Paths) -> Path:
+    return paths.data / "index" / "catalog.sqlite"
+
+
+def vector_path(paths: Paths, dim: int) -> Path:
+    return paths.data / "index" / f"vectors-{dim}.hnsw"
+
+
+class Store:
+    """The catalog and vector index of ``paths``, for one model and dimension.
+
+    Args:
+        readonly: open the catalog for reading only (searching while another
+            process indexes); the vector index is then reconciled in memory
+            and never saved.
+    """
+
+    def __init__(self, paths: Paths, model: str, dim: int, *, readonly: bool = False) -> None:
+        self.paths = paths
+        self.model = model
+        self.dim = dim
+        self.readonly = readonly
+        self.catalog = Catalog(catalog_path(paths), readonly=readonly)
+        self._vector_file = vector_path(paths, dim)
+        self.vectors = self._open_vectors()
+        self._saved_at = time.monotonic()
+
+    def close(self) -> None:
+        self.catalog.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _open_vectors(self) -> VectorIndex:
+        index = VectorIndex.load(self._vector_file, self.dim, self.model)
+        if index is None:
+            index = self._rebuild()
+        else:
+            self.refresh(index)
+        return index
+
+    def _rebuild(self) -> VectorIndex:
+        started = time.monotonic()
+        count = int(self.catalog.stats()["chunks"])
+        index = VectorIndex(self.dim, self.model, capacity=max(1024, count))
+        generation = self.catalog.generation()
+        for ids, vecs in self.catalog.iter_all_vectors(self.model):
+            index.add(ids, vecs)
+        log.info("built the %d-d vector index of %d chunks in %.1f s", self.dim, len(index),
+                 time.monotonic() - started)
+        index.generation = generation
+        if not self.readonly:
+            index.save(self._vector_file, generation)
+        return index
+
+    def refresh(self, index: VectorIndex | None = None) -> None:
+        """Apply catalog changes made since ``index`` was saved or last refreshed."""
+        index = self.vectors if index is None else index
+        generation = self.catalog.generation()
+        if index.generation == generation:
+            return
+        live = set(self.catalog.live_chunk_ids().tolist())
+        present = index.ids()
+        gone = present - live
+        missing = sorted(live - present)
+        index.remove(gone)
+        for start in range(0, len(missing), 20_000):
+            ids, vecs = self.catalog.chunk_vectors(missing[start : start + 20_000], self.model)
+            index.add(ids, vecs)
+        if gone or missing:
+            log.info("vector index caught up: %d added, %d removed", len(missing), len(gone))
+        index.generation = generation
+
+    def add_vectors(self, ids: np.ndarray, vectors: np.ndarray) -> None:
+        self.vectors.add(ids, vectors)
+
+    def save(self, *, every: float = 0.0) -> None:
+        """Save the vector index (at most every ``every`` seconds) as of the catalog's generation."""
+        if self.readonly or time.monotonic() - self._saved_at < every:
+            return
+        self.vectors.save(self._vector_file, self.catalog.generation())
+        self._saved_at = time.monotonic()

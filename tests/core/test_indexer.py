@@ -1,0 +1,211 @@
+"""The indexer on real files in temp folders, with the fake embedder and real SQLite/hnswlib."""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import pytest
+
+from app.core.catalog import path_key
+from app.core.extract.worker import ExtractionWorker
+from app.core.indexer import IndexLockedError, IndexOptions, Indexer
+from app.core.paths import Paths
+from app.core.progress import Cancelled, CancelToken
+from app.core.search import Searcher
+from app.core.store import Store
+from tests.helpers.fakes import FakeEmbedder
+
+RENT = "Dear tenant, the monthly rent increases by five percent from March."
+RETRY = "def retry(call, attempts=3):\n    for i in range(attempts):\n        try:\n            return call()\n        except OSError:\n            pass\n"
+
+
+class CountingWorker(ExtractionWorker):
+    """The real worker, counting what it is asked to read."""
+
+    calls: list[Path] = []
+
+    def extract(self, path, timeout=None):  # noqa: ANN001, ANN201
+        CountingWorker.calls.append(Path(path))
+        return super().extract(path, timeout)
+
+
+@pytest.fixture
+def env(tmp_path):
+    root = tmp_path / "docs"
+    root.mkdir()
+    (root / "letter.txt").write_text(RENT)
+    (root / "code").mkdir()
+    (root / "code" / "retry.py").write_text(RETRY)
+    (root / "notes.md").write_text("# Garden\n\nPlant tomatoes in May.\n\n## Soil\n\nCompost helps.\n")
+    paths = Paths.resolve(tmp_path / "home")
+    emb = FakeEmbedder()
+    CountingWorker.calls = []
+    return paths, root, emb
+
+
+def run(paths: Paths, root: Path, emb: FakeEmbedder, options: IndexOptions = IndexOptions(), **kw) -> Store:
+    store = Store(paths, emb.fingerprint, 768)
+    with Indexer(store, emb, options, extractor=CountingWorker) as ix:
+        list(ix.sync([root], **kw))
+    return store
+
+
+def search(store: Store, emb: FakeEmbedder, query: str) -> list[str]:
+    return [r.path.name for r in Searcher(store, emb).search(query, 5)]
+
+
+def test_indexes_a_folder_and_finds_by_content(env):
+    paths, root, emb = env
+    store = run(paths, root, emb)
+    stats = store.catalog.stats()
+    assert stats["files"] == 3 and stats["skipped_files"] == 0
+    assert search(store, emb, "rent increases percent")[0] == "letter.txt"
+    assert search(store, emb, "retry call attempts")[0] == "retry.py"
+    assert len(store.vectors) == stats["chunks"]
+
+
+def test_unchanged_files_are_not_read_again(env):
+    paths, root, emb = env
+    run(paths, root, emb).close()
+    embedded, read = len(emb.embedded), len(CountingWorker.calls)
+    run(paths, root, emb).close()
+    assert (len(emb.embedded), len(CountingWorker.calls)) == (embedded, read)
+
+
+def test_a_touched_file_is_hashed_but_not_extracted(env):
+    paths, root, emb = env
+    run(paths, root, emb).close()
+    read = len(CountingWorker.calls)
+    os.utime(root / "letter.txt", ns=(1, 1))
+    run(paths, root, emb).close()
+    assert len(CountingWorker.calls) == read
+
+
+def test_a_moved_file_re_embeds_nothing(env):
+    paths, root, emb = env
+    run(paths, root, emb).close()
+    embedded = len(emb.embedded)
+    (root / "archive").mkdir()
+    (root / "letter.txt").rename(root / "archive" / "rent-2024.txt")
+    store = run(paths, root, emb)
+    assert len(emb.embedded) == embedded
+    assert search(store, emb, "rent increases percent")[0] == "rent-2024.txt"
+    assert store.catalog.get_file(path_key(root / "letter.txt")) is None
+
+
+def test_an_edit_re_embeds_only_the_changed_passage(env):
+    paths, root, emb = env
+    options = IndexOptions(chunk_tokens=32, overlap_tokens=0)
+    text = "\n\n".join(f"Paragraph {i} talks about topic {i} in some detail here." for i in range(8))
+    (root / "long.txt").write_text(text)
+    run(paths, root, emb, options).close()
+    before = len(emb.embedded)
+    (root / "long.txt").write_text(text.replace("topic 5", "gardening 5"))
+    run(paths, root, emb, options).close()
+    new = emb.embedded[before:]
+    assert len(new) == 1 and "gardening 5" in new[0]
+
+
+def test_a_deleted_file_disappears_from_results(env):
+    paths, root, emb = env
+    run(paths, root, emb).close()
+    (root / "letter.txt").unlink()
+    store = run(paths, root, emb)
+    assert "letter.txt" not in search(store, emb, "rent increases percent")
+    assert store.catalog.stats()["files"] == 2
+
+
+def test_changed_paths_and_rescans_from_the_watcher(env):
+    paths, root, emb = env
+    run(paths, root, emb).close()
+    (root / "letter.txt").write_text("The heating bill went down this winter.")
+    (root / "notes.md").unlink()
+    store = run(paths, root, emb, changed=[root / "letter.txt", root / "notes.md"], rescan=[])
+    assert search(store, emb, "heating bill winter")[0] == "letter.txt"
+    assert store.catalog.stats()["files"] == 2
+
+
+def test_bad_files_are_skipped_with_reasons(env, monkeypatch):
+    paths, root, emb = env
+    (root / "random.txt").write_bytes(os.urandom(4096))
+    (root / "empty.txt").write_bytes(b"")
+    (root / "big.txt").write_text("big " * 5000)
+    (root / "broken.md").symlink_to(root / "missing.md")
+    (root / "loop.md").symlink_to(root / "loop.md")
+    (root / "code" / "up").symlink_to(root)  # a folder loop: not followed
+    bad_name = os.fsdecode(b"caf\xe9.txt")
+    (root / bad_name).write_text("A Latin-1 named note about espresso.")
+    store = run(paths, root, emb, IndexOptions(max_file_bytes=10_000))
+    reasons = {Path(p).name: r for p, r in store.catalog.skipped()}
+    assert reasons["random.txt"] == "binary file"
+    assert "empty" in reasons["empty.txt"]
+    assert "larger than" in reasons["big.txt"]
+    assert reasons["broken.md"] == "broken symbolic link"
+    assert reasons["loop.md"] == "symbolic link loop"
+    assert search(store, emb, "espresso Latin")[0] == bad_name
+    assert store.catalog.stats()["files"] == 4  # the three good files and the oddly named one
+
+
+def test_a_second_indexer_on_the_same_folder_is_refused(env):
+    paths, root, emb = env
+    store = Store(paths, emb.fingerprint, 768)
+    with Indexer(store, emb):
+        with pytest.raises(IndexLockedError, match="another Gemseek indexer"):
+            Indexer(Store(paths, emb.fingerprint, 768), emb)
+    Indexer(store, emb).close()  # free again once the first one closed
+
+
+def test_cancel_stops_and_the_next_run_resumes(env):
+    paths, root, emb = env
+    for i in range(20):
+        (root / f"n{i}.txt").write_text(f"note number {i} about subject {i}")
+    cancel = CancelToken()
+    store = Store(paths, emb.fingerprint, 768)
+    with Indexer(store, emb) as ix:
+        with pytest.raises(Cancelled):
+            for p in ix.sync([root], cancel=cancel):
+                if p.stage == "index" and p.done == 5:
+                    cancel.cancel()
+    partial = store.catalog.stats()["files"]
+    store.close()
+    assert 5 <= partial < 23
+    store = run(paths, root, emb)
+    assert store.catalog.stats()["files"] == 23
+
+
+def test_a_new_model_re_embeds_and_a_new_dimension_does_not(env):
+    paths, root, emb = env
+    run(paths, root, emb).close()
+    embedded = len(emb.embedded)
+    with Store(paths, emb.fingerprint, 256) as small:  # another dimension: built from stored vectors
+        assert len(small.vectors) == small.catalog.stats()["chunks"]
+    assert len(emb.embedded) == embedded
+    other = FakeEmbedder()
+    other.fingerprint = "fake-bow-2"
+    store = run(paths, root, other)
+    assert len(other.embedded) == store.catalog.stats()["chunks"]
+    assert store.catalog.stats()["vectors"] == store.catalog.stats()["chunks"]  # old model's vectors dropped
+
+
+def test_searching_while_indexing(env):
+    paths, root, emb = env
+    run(paths, root, emb).close()
+    for i in range(30):
+        (root / f"m{i}.md").write_text(f"# Memo {i}\n\nBudget planning for quarter {i}.")
+    reader = Store(paths, emb.fingerprint, 768, readonly=True)
+    found: list[int] = []
+    store = Store(paths, emb.fingerprint, 768)
+
+    def index() -> None:
+        with Indexer(store, emb) as ix:
+            for _ in ix.sync([root]):
+                found.append(len(Searcher(reader, emb).search("rent increases percent", 3)))
+
+    t = threading.Thread(target=index)
+    t.start()
+    t.join(60)
+    assert not t.is_alive() and found and all(n >= 1 for n in found)
+    reader.refresh()
+    assert len(Searcher(reader, emb).search("budget planning quarter", 40)) >= 30

@@ -1,0 +1,95 @@
+"""kill -9 at random moments of indexing never leaves an index that cannot be trusted."""
+
+from __future__ import annotations
+
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from app.core.catalog import path_from_key
+from app.core.paths import Paths
+from app.core.search import Searcher
+from app.core.store import Store, catalog_path
+from tests.helpers.fakes import FakeEmbedder
+
+ROOT = Path(__file__).resolve().parents[2]
+TOPICS = ["rent", "garden", "invoice", "holiday", "backup", "recipe", "meeting", "server", "poem", "tax"]
+
+
+def make_corpus(root: Path, n: int = 120) -> None:
+    rng = random.Random(7)
+    for i in range(n):
+        topic = TOPICS[i % len(TOPICS)]
+        words = " ".join(rng.choice(TOPICS) for _ in range(40))
+        body = "\n\n".join(f"Note {i} paragraph {j} about {topic}: {words}." for j in range(1 + i % 5))
+        folder = root / topic
+        folder.mkdir(parents=True, exist_ok=True)
+        suffix = ".md" if i % 3 else ".txt"
+        (folder / f"note-{i}{suffix}").write_text(f"# {topic.title()} {i}\n\n{body}\n" if suffix == ".md" else body)
+
+
+def check_consistent(paths: Paths) -> int:
+    """Open the store as the next run would and check every invariant; return indexed files."""
+    db = sqlite3.connect(catalog_path(paths))
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    chunks = db.execute("SELECT count(*) FROM chunks").fetchone()[0]
+    assert db.execute("SELECT count(*) FROM chunks_fts").fetchone()[0] == chunks
+    assert db.execute(
+        "SELECT count(*) FROM chunks c LEFT JOIN files f ON f.id = c.file_id WHERE f.status IS NOT 'indexed'"
+    ).fetchone()[0] == 0, "a chunk belongs to no indexed file"
+    assert db.execute(
+        "SELECT count(*) FROM files f WHERE status = 'indexed' AND NOT EXISTS"
+        " (SELECT 1 FROM chunks c WHERE c.file_id = f.id)"
+    ).fetchone()[0] == 0, "an indexed file has no chunks"
+    assert db.execute(
+        "SELECT count(*) FROM chunks c LEFT JOIN vectors v ON v.text_hash = c.text_hash WHERE v.vec IS NULL"
+    ).fetchone()[0] == 0, "a chunk has no vector"
+    files = db.execute("SELECT count(*) FROM files WHERE status = 'indexed'").fetchone()[0]
+    db.close()
+    emb = FakeEmbedder(256)
+    with Store(paths, emb.fingerprint, 256, readonly=True) as store:
+        assert store.vectors.ids() == set(store.catalog.live_chunk_ids().tolist())
+        for r in Searcher(store, emb).search("rent garden invoice", 20):
+            assert r.path.exists()
+    return files
+
+
+@pytest.mark.timeout(600)
+def test_kill_at_random_points_then_resume(tmp_path):
+    root = tmp_path / "corpus"
+    make_corpus(root, 300)
+    paths = Paths.resolve(tmp_path / "home")
+    rng = random.Random(12345)
+    kills = progress = 0
+    history = []
+    for _ in range(40):
+        child = subprocess.Popen(
+            [sys.executable, "-m", "tests.helpers.index_child", str(paths.config.parent), str(root)],
+            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        )
+        time.sleep(rng.uniform(0.05, 1.2))
+        finished = child.poll() is not None
+        if not finished:
+            child.send_signal(signal.SIGKILL)
+            kills += 1
+        child.wait()
+        child.stdout.close()
+        if catalog_path(paths).exists():
+            progress = check_consistent(paths)
+            history.append(progress)
+        if finished:
+            break
+    print("files indexed after each kill:", history)
+    assert kills >= 15  # the test must really have killed the indexer mid-work, many times
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.helpers.index_child", str(paths.config.parent), str(root)],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert check_consistent(paths) == 300 >= progress
