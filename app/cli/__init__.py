@@ -36,7 +36,7 @@ The model is provided under the Gemma Terms of Use: https://ai.google.dev/gemma/
 
 def build_parser() -> argparse.ArgumentParser:
     """Build the argument parser with every subcommand."""
-    from app.cli import convert_cmd, demo_cmd, model_cmds
+    from app.cli import convert_cmd, demo_cmd, index_cmds, model_cmds, search_cmd
 
     parser = argparse.ArgumentParser(
         prog="gemseek",
@@ -52,6 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log details to the terminal")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    index_cmds.register(sub)
+    search_cmd.register(sub)
     model_cmds.register(sub)
     convert_cmd.register(sub)
     demo_cmd.register(sub)

@@ -1,59 +1,66 @@
-"""``gemseek demo``: prove the model works end to end on a few bundled sentences."""
+"""``gemseek demo`` (and ``gemseek`` alone): index, then search.
+
+With no folders configured, it indexes the bundled sample documents (into an
+index of their own, so they never mix with yours) and runs a few searches. Once
+folders are configured (`gemseek index FOLDER`), it brings their index up to
+date instead.
+"""
 
 from __future__ import annotations
 
 import argparse
-import time
-import numpy as np
+import dataclasses
+import sys
 
+from app.cli.search_cmd import print_results
 from app.cli.term import ProgressPrinter
 from app.core import settings as settings_mod
-from app.core.model_setup import load_embedder, prepare_model
 from app.core.paths import Paths, resources_dir
+from app.core.services import IndexService, SearchService
 
-SAMPLE_QUERY = "letter about the rent increase"
+SAMPLE_QUERIES = (
+    "government by the people",
+    "poem about a father riding through the night with his child",
+    "save food for the winter instead of singing all summer",
+    "function that retries HTTP calls",
+)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "demo",
-        help="embed a few bundled sentences and rank them against a query (the default)",
-        description="Make sure the model is fetched and converted, then rank bundled "
-        "sentences against a query by meaning.",
+        help="index the sample documents (or your folders) and search (the default)",
+        description="Without configured folders: index the bundled sample documents and run sample "
+        "searches. With folders: bring their index up to date.",
     )
-    p.add_argument("query", nargs="?", default=SAMPLE_QUERY, help=f"what to look for (default: {SAMPLE_QUERY!r})")
+    p.add_argument("query", nargs="*", help="your own query for the samples")
     p.set_defaults(func=run)
 
 
-def _sentences() -> list[str]:
-    lines = (resources_dir() / "demo" / "sentences.txt").read_text(encoding="utf-8").splitlines()
-    return [ln.strip() for ln in lines if ln.strip() and not ln.startswith("#")]
-
-
 def run(args: argparse.Namespace, paths: Paths) -> int:
-    query = getattr(args, "query", None) or SAMPLE_QUERY
     settings = settings_mod.load(paths.settings_file)
     printer = ProgressPrinter()
-    for p in prepare_model(paths, settings):
-        printer(p)
-    printer.close()
+    if settings.roots:
+        with IndexService(paths, settings, on_progress=printer) as service:
+            service.sync()
+            printer.close()
+            stats = service.store.catalog.stats()
+        print(f"{stats['files']} files indexed in {len(settings.roots)} folder(s). "
+              'Search with: gemseek search "what you remember"')
+        return 0
 
-    embedder = load_embedder(paths, settings)
-    try:
-        docs = _sentences()
-        t0 = time.perf_counter()
-        doc_vecs = embedder.embed_documents(docs)
-        t1 = time.perf_counter()
-        q = embedder.embed_query(query)
-        t2 = time.perf_counter()
-    finally:
-        embedder.close()
-    scores = doc_vecs @ q
-    print(f'Query: "{query}"  ({settings.quantization}, {settings.dimension}-d)')
-    for rank, i in enumerate(np.argsort(-scores), 1):
-        print(f"{rank:2d}. {scores[i]:.3f}  {docs[i]}")
-    print(
-        f"Embedded {len(docs)} sentences in {(t1 - t0) * 1000:.0f} ms, "
-        f"the query in {(t2 - t1) * 1000:.0f} ms."
-    )
+    samples = resources_dir() / "samples"
+    demo_paths = dataclasses.replace(paths, data=paths.data / "samples-index")
+    demo_settings = settings.replace(roots=(str(samples),))
+    with IndexService(demo_paths, demo_settings, on_progress=printer) as service:
+        service.sync()
+    printer.close()
+    queries = [" ".join(args.query)] if getattr(args, "query", None) else list(SAMPLE_QUERIES)
+    with SearchService(demo_paths, demo_settings) as service:
+        for q in queries:
+            print(f'\nSearch: "{q}"')
+            results = service.search(q, 3)
+            print_results(results, service.searcher.last_timings.get("total", 0.0), sys.stdout.isatty())
+    print(f"\nThese were the sample documents in {samples}.")
+    print('Index your own folders with: gemseek index FOLDER, then: gemseek search "what you remember"')
     return 0

@@ -1,0 +1,127 @@
+"""``gemseek index``, ``watch`` and ``status``: build the index and keep it fresh."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+from app.cli.term import ProgressPrinter, human_bytes
+from app.core import settings as settings_mod
+from app.core.errors import GemseekError
+from app.core.paths import Paths
+from app.core.progress import Cancelled, CancelToken
+from app.core.services import IndexService, index_size, open_store_readonly
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "index",
+        help="index folders (added to the configured ones) and bring the index up to date",
+        description="Add PATHs to the folders Gemseek indexes (if given), then index every configured "
+        "folder: new and changed files are read, unchanged ones are not. Ctrl-C stops cleanly; "
+        "the next run continues where this one stopped.",
+    )
+    p.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="folders (or files) to add")
+    p.set_defaults(func=run_index)
+
+    w = sub.add_parser(
+        "watch",
+        help="keep the index fresh in the foreground (for a service manager)",
+        description="Catch up with changes made while Gemseek was not running, then follow the "
+        "configured folders and index changes as they happen. Ctrl-C stops.",
+    )
+    w.set_defaults(func=run_watch)
+
+    s = sub.add_parser("status", help="what is indexed, how big it is, and which files were skipped and why")
+    s.add_argument("--json", action="store_true", help="print machine-readable JSON")
+    s.set_defaults(func=run_status)
+
+
+def _configured(paths: Paths, added: list[Path]) -> settings_mod.Settings:
+    settings = settings_mod.load(paths.settings_file)
+    if added:
+        missing = [p for p in added if not p.exists()]
+        if missing:
+            raise GemseekError(f"no such file or folder: {missing[0]}")
+        settings = settings.with_roots(added)
+        settings_mod.save(settings, paths.settings_file)
+    if not settings.roots:
+        raise GemseekError("no folders to index yet; run `gemseek index FOLDER`")
+    return settings
+
+
+def run_index(args: argparse.Namespace, paths: Paths) -> int:
+    settings = _configured(paths, list(args.paths))
+    printer = ProgressPrinter()
+    cancel = CancelToken()
+    with IndexService(paths, settings, on_progress=printer) as service:
+        try:
+            service.sync(cancel=cancel)
+        except (KeyboardInterrupt, Cancelled):
+            printer.close()
+            print("Stopped. Indexed files are kept; `gemseek index` continues from here.")
+            return 130
+        finally:
+            printer.close()
+        stats = service.store.catalog.stats()
+    _summary(stats)
+    return 0
+
+
+def _summary(stats: dict) -> None:
+    print(f"{stats['files']} files indexed ({stats['chunks']} passages)", end="")
+    if stats["skipped_files"]:
+        print(f", {stats['skipped_files']} skipped (see `gemseek status`)", end="")
+    print(".")
+
+
+def run_watch(args: argparse.Namespace, paths: Paths) -> int:
+    settings = _configured(paths, [])
+    printer = ProgressPrinter()
+    with IndexService(paths, settings, on_progress=printer) as service:
+        try:
+            service.sync()
+            printer.close()
+            print(f"Watching {len(settings.roots)} folder(s); Ctrl-C stops.", flush=True)
+            for batch, _ in service.watch():
+                printer.close()
+                n = len(batch.paths) + len(batch.rescan)
+                print(f"{time.strftime('%H:%M:%S')} indexed {n} change(s)", flush=True)
+        except KeyboardInterrupt:
+            printer.close()
+            print("Stopped watching.")
+    return 0
+
+
+def run_status(args: argparse.Namespace, paths: Paths) -> int:
+    settings = settings_mod.load(paths.settings_file)
+    store = open_store_readonly(paths, settings)
+    try:
+        stats = store.catalog.stats() if store else {
+            "files": 0, "skipped_files": 0, "chunks": 0, "vectors": 0, "last_update": None}
+        skipped = store.catalog.skipped() if store else []
+    finally:
+        if store:
+            store.close()
+    status = {
+        "roots": list(settings.roots),
+        **stats,
+        "index_bytes": index_size(paths),
+        "model": {"quantization": settings.quantization, "dimension": settings.dimension},
+        "skipped": [{"path": p, "reason": r} for p, r in skipped],
+    }
+    if args.json:
+        print(json.dumps(status, indent=2))
+        return 0
+    print("Folders:  " + (", ".join(status["roots"]) or "none yet (`gemseek index FOLDER`)"))
+    print(f"Indexed:  {stats['files']} files, {stats['chunks']} passages, {human_bytes(status['index_bytes'])}")
+    print(f"Model:    EmbeddingGemma {settings.quantization}, {settings.dimension} dimensions")
+    last = stats["last_update"]
+    print("Updated:  " + (time.strftime("%Y-%m-%d %H:%M", time.localtime(last)) if last else "never"))
+    if skipped:
+        print(f"Skipped:  {len(skipped)} files")
+        for path, reason in skipped:
+            print(f"  {path}: {reason}")
+    return 0

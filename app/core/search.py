@@ -1,0 +1,177 @@
+"""Answer a query: vector search and keyword search, fused, grouped per file.
+
+The query is embedded once at full size. The vector index (at the configured
+dimension) proposes candidate chunks, FTS5 proposes keyword matches, and every
+candidate is then scored exactly with its stored full-size vector, so a
+smaller index dimension costs memory, not ranking quality. Keyword evidence
+adds a bounded bonus on top of the semantic score instead of a rank fusion
+that lets keyword-blind files (paraphrases, other languages) fall behind.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from app.core.catalog import ChunkHit, Filters, display_path, path_from_key
+from app.core.embedder import Embedder
+from app.core.fts_text import match_expression
+from app.core.snippets import make_snippet
+from app.core.store import Store
+
+MODES = ("hybrid", "vector", "keyword")
+
+
+@dataclass(frozen=True)
+class SearchOptions:
+    vector_candidates: int = 100
+    keyword_candidates: int = 100
+    keyword_weight: float = 0.05  # bonus for the best keyword match, in cosine units
+
+
+@dataclass(frozen=True)
+class Result:
+    """One file, with the passage that matched best."""
+
+    path: Path
+    display: str
+    score: float
+    snippet: str
+    highlights: tuple[tuple[int, int], ...]  # (start, end) in snippet
+    char_start: int  # the passage's place in the extracted text
+    char_end: int
+    page: int | None
+    line: int | None
+    title: str
+    kind: str | None
+    ext: str
+    modified: float  # seconds since the epoch
+
+    def to_json(self) -> dict:
+        return {
+            "path": self.display,
+            "score": round(self.score, 4),
+            "snippet": self.snippet,
+            "highlights": [list(h) for h in self.highlights],
+            "location": {"char_start": self.char_start, "char_end": self.char_end, "page": self.page,
+                         "line": self.line},
+            "title": self.title,
+            "type": self.kind or self.ext,
+            "modified": self.modified,
+        }
+
+
+class Searcher:
+    """Searches a :class:`Store` (opened read-only, so indexing can go on)."""
+
+    def __init__(self, store: Store, embedder: Embedder | None, options: SearchOptions = SearchOptions()) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.options = options
+        self.last_timings: dict[str, float] = {}
+
+    def search(self, query: str, limit: int = 10, filters: Filters = Filters(), mode: str = "hybrid") -> list[Result]:
+        """The best ``limit`` files for ``query``; an empty query finds nothing."""
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}")
+        query = query.strip()
+        if not query or limit <= 0:
+            return []
+        t = time.perf_counter()
+        timings: dict[str, float] = {}
+        self.store.refresh()
+        dense: dict[int, float] = {}
+        keyword: dict[int, float] = {}
+        if mode != "keyword":
+            if self.embedder is None:
+                raise ValueError("vector search needs an embedder")
+            q = self.embedder.embed_query(query, full=True)
+            timings["embed"] = time.perf_counter() - t
+            dense = self._vector_candidates(q, filters)
+            timings["vector"] = time.perf_counter() - t
+        if mode != "vector":
+            keyword = self._keyword_candidates(query, filters)
+            timings["keyword"] = time.perf_counter() - t
+        if mode == "hybrid" and keyword:
+            extra = [c for c in keyword if c not in dense]
+            dense.update(self._exact(q, extra))
+        scores = self._fuse(dense, keyword, mode)
+        results = self._group(scores, query, limit, filters)
+        timings["total"] = time.perf_counter() - t
+        self.last_timings = timings
+        return results
+
+    # -- candidates --------------------------------------------------------
+    def _vector_candidates(self, q: np.ndarray, filters: Filters) -> dict[int, float]:
+        allowed = None
+        if filters.active:
+            ok = set(self.store.catalog.allowed_chunk_ids(filters).tolist())
+            if not ok:
+                return {}
+            allowed = ok.__contains__
+        ids, _ = self.store.vectors.search(q, self.options.vector_candidates, allowed)
+        return self._exact(q, ids.tolist())
+
+    def _exact(self, q: np.ndarray, chunk_ids: list[int]) -> dict[int, float]:
+        """Cosine with the stored full-size vectors (re-ranks what the index proposed)."""
+        if not chunk_ids:
+            return {}
+        ids, vecs = self.store.catalog.chunk_vectors(chunk_ids, self.store.model)
+        if len(ids) == 0:
+            return {}
+        vecs /= np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
+        return dict(zip(ids.tolist(), (vecs @ q).tolist()))
+
+    def _keyword_candidates(self, query: str, filters: Filters) -> dict[int, float]:
+        match = match_expression(query)
+        if match is None:
+            return {}
+        return dict(self.store.catalog.fts_search(match, self.options.keyword_candidates, filters))
+
+    # -- scoring -----------------------------------------------------------
+    def _fuse(self, dense: dict[int, float], keyword: dict[int, float], mode: str) -> dict[int, float]:
+        if mode == "vector":
+            return dense
+        if mode == "keyword":
+            return keyword
+        top = max(keyword.values(), default=0.0)
+        w = self.options.keyword_weight
+        return {
+            cid: score + (w * keyword[cid] / top if top > 0 and cid in keyword else 0.0)
+            for cid, score in dense.items()
+        }
+
+    def _group(self, scores: dict[int, float], query: str, limit: int, filters: Filters) -> list[Result]:
+        ranked = sorted(scores.items(), key=lambda kv: -kv[1])
+        hits = self.store.catalog.chunk_hits([cid for cid, _ in ranked], filters)
+        best: dict[int, tuple[float, ChunkHit]] = {}
+        for cid, score in ranked:
+            hit = hits.get(cid)
+            if hit is None or hit.file_id in best:
+                continue  # gone since the index was saved, filtered out, or a lesser chunk of a file
+            best[hit.file_id] = (score, hit)
+            if len(best) == limit:
+                break
+        return [_result(score, hit, query) for score, hit in best.values()]
+
+
+def _result(score: float, hit: ChunkHit, query: str) -> Result:
+    snippet, marks = make_snippet(hit.text, query)
+    return Result(
+        path=path_from_key(hit.path),
+        display=display_path(hit.path),
+        score=float(score),
+        snippet=snippet,
+        highlights=marks,
+        char_start=hit.char_start,
+        char_end=hit.char_end,
+        page=hit.page,
+        line=hit.line,
+        title=hit.title,
+        kind=hit.kind,
+        ext=hit.ext,
+        modified=hit.mtime_ns / 1e9,
+    )

@@ -1,0 +1,145 @@
+"""The core's jobs assembled for a front end: indexing (with watching) and searching.
+
+The command line and the desktop app both build these from paths and
+settings; they own the model, the store and the indexer for as long as they
+live, and report progress through a callback.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from app.core.catalog import Filters
+from app.core.embedder import Embedder
+from app.core.indexer import IndexOptions, Indexer
+from app.core.model import active_gguf
+from app.core.model_setup import load_embedder, prepare_model
+from app.core.paths import Paths
+from app.core.progress import CancelToken, Progress
+from app.core.search import Result, SearchOptions, Searcher
+from app.core.settings import Settings
+from app.core.store import Store, catalog_path
+from app.core.watcher import ChangeBatch, Watcher
+
+log = logging.getLogger(__name__)
+ProgressSink = Callable[[Progress], None]
+
+
+def index_options(settings: Settings) -> IndexOptions:
+    return IndexOptions(excludes=settings.excludes, max_file_bytes=settings.max_file_mb * 1_000_000)
+
+
+def open_store_readonly(paths: Paths, settings: Settings) -> Store | None:
+    """The store for searching, or None when nothing was ever indexed."""
+    if not catalog_path(paths).is_file():
+        return None
+    return Store(paths, active_gguf(paths, settings.quantization).fingerprint, settings.dimension, readonly=True)
+
+
+def index_size(paths: Paths) -> int:
+    folder = catalog_path(paths).parent
+    return sum(f.stat().st_size for f in folder.glob("*") if f.is_file()) if folder.is_dir() else 0
+
+
+class IndexService:
+    """Owns the model, the writable store and the indexer (and its lock)."""
+
+    def __init__(
+        self,
+        paths: Paths,
+        settings: Settings,
+        on_progress: ProgressSink = lambda p: None,
+        embedder: Embedder | None = None,
+    ) -> None:
+        self.paths = paths
+        self.settings = settings
+        self.on_progress = on_progress
+        if embedder is None:
+            for p in prepare_model(paths, settings):
+                on_progress(p)
+            embedder = load_embedder(paths, settings)
+        self.embedder = embedder
+        self.store = Store(paths, embedder.fingerprint, settings.dimension)
+        try:
+            self.indexer = Indexer(self.store, embedder, index_options(settings))
+        except BaseException:
+            self.store.close()
+            raise
+
+    @property
+    def roots(self) -> list[Path]:
+        return [Path(r) for r in self.settings.roots]
+
+    def sync(self, *, changed=(), rescan=None, cancel: CancelToken | None = None) -> None:  # noqa: ANN001
+        for p in self.indexer.sync(self.roots, changed=changed, rescan=rescan, cancel=cancel):
+            self.on_progress(p)
+
+    def watch(self, cancel: CancelToken | None = None, poll: float = 0.5) -> Iterator[tuple[ChangeBatch, dict]]:
+        """Index changes as they come; yields each batch once it is indexed, with the watcher's status."""
+        cancel = cancel or CancelToken()
+        with Watcher(self.roots, excludes=self.settings.excludes) as watcher:
+            while not cancel.cancelled:
+                batch = watcher.get(timeout=poll)
+                if batch is None:
+                    continue
+                self.sync(changed=batch.paths, rescan=batch.rescan, cancel=cancel)
+                yield batch, watcher.status()
+
+    def close(self) -> None:
+        self.indexer.close()
+        self.store.close()
+        close = getattr(self.embedder, "close", None)
+        if close:
+            close()
+
+    def __enter__(self) -> IndexService:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class SearchService:
+    """Owns the query embedder and a read-only store."""
+
+    def __init__(self, paths: Paths, settings: Settings, embedder: Embedder | None = None, *, need_model: bool = True,
+                 options: SearchOptions = SearchOptions()) -> None:
+        store = open_store_readonly(paths, settings)
+        if store is None:
+            from app.core.errors import GemseekError
+
+            raise GemseekError("nothing is indexed yet; run `gemseek index FOLDER` first")
+        self.store = store
+        if embedder is None and need_model:
+            embedder = load_embedder(paths, settings)
+        self.embedder = embedder
+        self.searcher = Searcher(store, embedder, options)
+
+    def search(self, query: str, limit: int = 10, filters: Filters = Filters(), mode: str = "hybrid") -> list[Result]:
+        return self.searcher.search(query, limit, filters, mode)
+
+    def close(self) -> None:
+        self.store.close()
+        close = getattr(self.embedder, "close", None)
+        if close:
+            close()
+
+    def __enter__(self) -> SearchService:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def folder_filter(folders: list[Path]) -> tuple[bytes, ...]:
+    """Path prefixes for :class:`Filters` from folder paths."""
+    sep = os.sep
+    return tuple(os.fsencode(str(f.expanduser().resolve()).rstrip(sep) + sep) for f in folders)
+
+
+def with_dimension(settings: Settings, dimension: int) -> Settings:
+    return dataclasses.replace(settings, dimension=dimension)
