@@ -19,9 +19,10 @@ from app.core.paths import Paths, resources_dir
 from app.core.services import IndexService, SearchService
 
 SAMPLE_QUERIES = (
-    "government by the people",
+    "speech honoring soldiers who died on a battlefield",
     "poem about a father riding through the night with his child",
     "save food for the winter instead of singing all summer",
+    "a cat that has no name yet",
     "function that retries HTTP calls",
 )
 

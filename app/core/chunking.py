@@ -54,6 +54,8 @@ def chunk_document(
     max_tokens: int = 256,
     overlap_tokens: int = 32,
     headings_in_title: bool = True,
+    outline: bool = False,
+    min_section_tokens: int = 0,
 ) -> list[Chunk]:
     """Chunks of ``doc``, titled by its title (or ``name``, the file name) and section heading.
 
@@ -62,13 +64,20 @@ def chunk_document(
         max_tokens: the most tokens a chunk may take with its prompt.
         overlap_tokens: how much of a cut section the next chunk repeats.
         headings_in_title: add the current section heading to the chunk title.
+        outline: add one chunk listing the document's headings (what it is about as
+            a whole), when it has several.
+        min_section_tokens: a section shorter than this joins the next one, so that
+            a stub ("AUTHOR: Written by …") is not a passage of its own.
     """
     doc_title = (doc.title or name).strip() or name
     text = doc.text
     specials = count("")  # BOS and EOS, counted once per chunk, not per piece
     pieces_count: Counter = lambda s: max(1, count(s) - specials)  # noqa: E731
     chunks: list[Chunk] = []
-    for heading, pieces in _sections(doc):
+    sections = list(_sections(doc))
+    if min_section_tokens:
+        sections = _merge_short(sections, min_section_tokens, pieces_count)
+    for heading, pieces in sections:
         title = f"{doc_title} — {heading}" if headings_in_title and heading and heading != doc_title else doc_title
         budget = max_tokens - count(document_prompt("", title)) - _SAFETY
         if budget < 16:  # an absurdly long heading: fall back to the document title
@@ -76,7 +85,50 @@ def chunk_document(
             budget = max_tokens - count(document_prompt("", title)) - _SAFETY
         fitted = [p for piece in pieces for p in _fit(piece, budget, overlap_tokens, pieces_count)]
         chunks.extend(_pack(text, fitted, title, budget, max_tokens, overlap_tokens, count))
+    if outline:
+        chunks.extend(_outline(doc, doc_title, max_tokens, count))
     return chunks
+
+
+def _merge_short(
+    sections: list[tuple[str | None, list[_Piece]]], minimum: int, count: Counter
+) -> list[tuple[str | None, list[_Piece]]]:
+    """Join each section shorter than ``minimum`` tokens to the one after it (the last to the one before)."""
+    out: list[tuple[str | None, list[_Piece]]] = []
+    carry: tuple[str | None, list[_Piece]] | None = None
+    for heading, pieces in sections:
+        if carry is not None:
+            heading, pieces = carry[0], carry[1] + pieces
+            carry = None
+        if sum(count(p.text) for p in pieces) < minimum:
+            carry = (heading, pieces)
+        else:
+            out.append((heading, pieces))
+    if carry is not None:
+        if out:
+            heading, pieces = out.pop()
+            carry = (heading, pieces + carry[1])
+        out.append(carry)
+    return out
+
+
+def _outline(doc: Document, title: str, max_tokens: int, count: Counter) -> list[Chunk]:
+    """One chunk made of the headings, as many as fit; located at the first heading."""
+    offset, first, lines = 0, None, []
+    for block in doc.blocks:
+        if block.kind == "heading" and block.text.strip():
+            first = first or (offset, block)
+            candidate = "\n".join([*lines, block.text.strip()])
+            if count(document_prompt(candidate, title)) > max_tokens:
+                break
+            lines.append(block.text.strip())
+        offset += len(block.text) + len(BLOCK_SEPARATOR)
+    if len(lines) < 2 or first is None:
+        return []
+    body = "\n".join(lines)
+    start, block = first
+    return [Chunk(body, title, start, start + len(block.text), block.page, block.line,
+                  count(document_prompt(body, title)))]
 
 
 def _sections(doc: Document) -> Iterator[tuple[str | None, list[_Piece]]]:

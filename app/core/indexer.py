@@ -13,6 +13,7 @@ a chunk whose text (and title) did not change keeps its vector.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import os
@@ -51,6 +52,12 @@ class IndexOptions:
     overlap_tokens: int = 32
     extract_timeout: float = 30.0
     save_every: float = 30.0
+    group_tokens: int = 2048  # embed several small files together, up to this many tokens
+    # Passage titles and shapes, each measured on the eval set (bench/RESULTS.md):
+    title: str = "both"  # "both" (file name — document title), "document" or "file"
+    headings_in_title: bool = True
+    outline: bool = True
+    min_section_tokens: int = 32
 
 
 # -- what the preparing thread hands to the storing thread -------------------
@@ -89,6 +96,9 @@ class _Plan:
     problems: list[Problem] = field(default_factory=list)
     gone: dict[bytes, FileRecord] = field(default_factory=dict)
     known: dict[bytes, FileRecord] = field(default_factory=dict)
+
+
+_IDLE = object()  # the producer had nothing ready: flush what waits
 
 
 def text_hash(title: str, text: str) -> str:
@@ -219,19 +229,32 @@ class Indexer:
         done = tokens = 0
         started = time.monotonic()
         total = len(plan.todo)
+        group: list[_Prepared] = []
         try:
             while True:
                 cancel.check()
-                item = items.get()
-                if item is None:
-                    break
+                try:  # with files waiting to be embedded, do not sit idle for long
+                    item = items.get(timeout=0.05) if group else items.get()
+                except queue.Empty:
+                    item = _IDLE
                 if isinstance(item, BaseException):
                     raise item
-                tokens += self._store(item, plan)
-                done += 1
+                if isinstance(item, _Prepared):
+                    group.append(item)
+                    if sum(p.tokens for p in group) < self.options.group_tokens:
+                        continue
+                elif item is not None and item is not _IDLE:
+                    self._store(item, plan)
+                    done += 1
+                if group:  # full, the producer paused, or the end: embed and store the group
+                    tokens += self._store_group(group)
+                    done += len(group)
+                    group = []
                 self.store.save(every=self.options.save_every)
                 rate = tokens / max(time.monotonic() - started, 1e-6)
                 yield Progress("index", done, total, "files", f"Indexing ({rate:.0f} tokens/s)")
+                if item is None:
+                    break
         finally:
             stop.set()
             while worker.is_alive():  # unblock a producer waiting on a full queue
@@ -286,7 +309,9 @@ class Indexer:
         o = self.options
         name = os.fsencode(found.path.name).decode("utf-8", "replace")  # names need not be UTF-8
         chunks = chunk_document(
-            doc, name, self.embedder.token_count, max_tokens=o.chunk_tokens, overlap_tokens=o.overlap_tokens
+            dataclasses.replace(doc, title=_title(o.title, name, doc.title)), name, self.embedder.token_count,
+            max_tokens=o.chunk_tokens, overlap_tokens=o.overlap_tokens, headings_in_title=o.headings_in_title,
+            outline=o.outline, min_section_tokens=o.min_section_tokens,
         )
         if not chunks:
             return _Skip(found, "no text to index")
@@ -296,11 +321,9 @@ class Indexer:
         ]
         return _Prepared(found, content_hash, doc.kind, doc.title, new, sum(c.tokens for c in chunks))
 
-    def _store(self, item: object, plan: _Plan) -> int:
-        """Commit one prepared file; return the tokens embedded for it."""
+    def _store(self, item: object, plan: _Plan) -> None:
+        """Record a file that needs no embedding: skipped, unchanged but touched, or moved."""
         catalog = self.store.catalog
-        if isinstance(item, _Prepared):
-            return self._store_prepared(item)
         if isinstance(item, _Skip):
             with catalog.write():
                 removed = catalog.record_skip(
@@ -320,26 +343,34 @@ class Indexer:
                 catalog.move_file(item.old, new, size=item.found.size, mtime_ns=item.found.mtime_ns)
             self.store.vectors.remove(removed)
             plan.gone.pop(item.old, None)
-        return 0
 
-    def _store_prepared(self, item: _Prepared) -> int:
+    def _store_group(self, group: list[_Prepared]) -> int:
+        """Embed what a group of files lacks in one go, then commit them; return the tokens embedded.
+
+        Embedding several small files together fills llama.cpp's batches; the
+        group is stored in one transaction, so each file is still all or nothing.
+        """
         catalog, model = self.store.catalog, self.store.model
-        missing = catalog.missing_vectors((c.text_hash for c in item.chunks), model)
-        todo = [c for c in item.chunks if c.text_hash in missing]
-        todo = list({c.text_hash: c for c in todo}.values())
+        chunks = [c for item in group for c in item.chunks]
+        missing = catalog.missing_vectors((c.text_hash for c in chunks), model)
+        todo = list({c.text_hash: c for c in chunks if c.text_hash in missing}.values())
         fresh: dict[str, np.ndarray] = {}
         if todo:
             vecs = self.embedder.embed_documents([c.text for c in todo], [c.title for c in todo], full=True)
             fresh = {c.text_hash: v for c, v in zip(todo, vecs)}
+        added: list[int] = []
+        removed: list[int] = []
         with catalog.write():
             catalog.put_vectors(fresh, model)
-            added, removed = catalog.store_file(
-                path_key(item.found.path), size=item.found.size, mtime_ns=item.found.mtime_ns,
-                content_hash=item.content_hash, kind=item.kind, title=item.title, chunks=item.chunks,
-            )
+            for item in group:
+                a, r = catalog.store_file(
+                    path_key(item.found.path), size=item.found.size, mtime_ns=item.found.mtime_ns,
+                    content_hash=item.content_hash, kind=item.kind, title=item.title, chunks=item.chunks,
+                )
+                added += a
+                removed += r
         self.store.vectors.remove(removed)
-        ids, vecs = catalog.chunk_vectors(added, model)
-        self.store.add_vectors(ids, vecs)
+        self.store.add_vectors(*catalog.chunk_vectors(added, model))
         return sum(c.tokens for c in todo)
 
     def _forget(self, plan: _Plan) -> None:
@@ -370,6 +401,14 @@ class Indexer:
             self.store.add_vectors(ids, full)
             self.store.save(every=self.options.save_every)
             yield Progress("embed", min(start + 64, total), total, "chunks", "Embedding with the new model")
+
+
+def _title(mode: str, name: str, doc_title: str | None) -> str:
+    if mode == "file" or not doc_title:
+        return name
+    if mode == "both":
+        return f"{name} — {doc_title}"
+    return doc_title
 
 
 def _hash_file(path: Path) -> str:

@@ -6,10 +6,17 @@ candidate is then scored exactly with its stored full-size vector, so a
 smaller index dimension costs memory, not ranking quality. Keyword evidence
 adds a bounded bonus on top of the semantic score instead of a rank fusion
 that lets keyword-blind files (paraphrases, other languages) fall behind.
+
+Measured on the eval set (bench/RESULTS.md), keyword evidence only hurts
+natural-language queries, so its weight depends on the query: full for a
+short query of a few terms ("cachegrind", "pip hash"), half for a longer one
+that names an identifier (``fetch_with_retry``, ``IDNA2008``, ``file.txt``),
+and none for a sentence.
 """
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +25,7 @@ import numpy as np
 
 from app.core.catalog import ChunkHit, Filters, display_path, path_from_key
 from app.core.embedder import Embedder
-from app.core.fts_text import match_expression
+from app.core.fts_text import match_expression, query_terms
 from app.core.snippets import make_snippet
 from app.core.store import Store
 
@@ -29,7 +36,7 @@ MODES = ("hybrid", "vector", "keyword")
 class SearchOptions:
     vector_candidates: int = 100
     keyword_candidates: int = 100
-    keyword_weight: float = 0.05  # bonus for the best keyword match, in cosine units
+    keyword_weight: float = 0.1  # bonus for the best keyword match of a keyword-style query, in cosine units
 
 
 @dataclass(frozen=True)
@@ -98,7 +105,7 @@ class Searcher:
         if mode == "hybrid" and keyword:
             extra = [c for c in keyword if c not in dense]
             dense.update(self._exact(q, extra))
-        scores = self._fuse(dense, keyword, mode)
+        scores = self._fuse(dense, keyword, mode, query)
         results = self._group(scores, query, limit, filters)
         timings["total"] = time.perf_counter() - t
         self.last_timings = timings
@@ -132,13 +139,13 @@ class Searcher:
         return dict(self.store.catalog.fts_search(match, self.options.keyword_candidates, filters))
 
     # -- scoring -----------------------------------------------------------
-    def _fuse(self, dense: dict[int, float], keyword: dict[int, float], mode: str) -> dict[int, float]:
+    def _fuse(self, dense: dict[int, float], keyword: dict[int, float], mode: str, query: str) -> dict[int, float]:
         if mode == "vector":
             return dense
         if mode == "keyword":
             return keyword
         top = max(keyword.values(), default=0.0)
-        w = self.options.keyword_weight
+        w = self.options.keyword_weight * keyword_style(query)
         return {
             cid: score + (w * keyword[cid] / top if top > 0 and cid in keyword else 0.0)
             for cid, score in dense.items()
@@ -156,6 +163,16 @@ class Searcher:
             if len(best) == limit:
                 break
         return [_result(score, hit, query) for score, hit in best.values()]
+
+
+_IDENTIFIER = re.compile(r"\w_\w|[a-z][A-Z]|\w\.\w|[A-Za-z]\d|\d[A-Za-z]")
+
+
+def keyword_style(query: str) -> float:
+    """How much a query asks for exact words (1) rather than meaning (0)."""
+    if len(query_terms(query)) <= 3:
+        return 1.0
+    return 0.5 if any(_IDENTIFIER.search(w) for w in query.split()) else 0.0
 
 
 def _result(score: float, hit: ChunkHit, query: str) -> Result:

@@ -94,3 +94,28 @@ def test_lines_and_pages_follow_the_cut():
 
 def test_empty_document_has_no_chunks():
     assert chunk_document(Document(None, [Block("   ")]), "e.txt", count) == []
+
+
+def test_outline_chunk_lists_the_headings():
+    doc = Document("Guide", [
+        Block("Install", "heading", 1, line=1), Block("pip install x", line=2),
+        Block("Configure", "heading", 1, line=4), Block("edit the file", line=5),
+    ])
+    chunks = chunk_document(doc, "g.md", count, outline=True)
+    outline = chunks[-1]
+    assert outline.text == "Install\nConfigure" and outline.title == "Guide" and outline.line == 1
+    assert len(chunk_document(Document("One", [Block("Only", "heading", 1), Block("x")]), "o.md", count,
+                              outline=True)) == 1  # a single heading is no outline
+
+
+def test_stub_sections_join_their_neighbour():
+    doc = Document("tool(1)", [
+        Block("NAME", "heading", 1), Block(sentences(8, "name")),
+        Block("AUTHOR", "heading", 1), Block("Written by A. Person."),
+        Block("BUGS", "heading", 1), Block(sentences(8, "bug")),
+    ])
+    plain = chunk_document(doc, "tool.1", count, max_tokens=400)
+    merged = chunk_document(doc, "tool.1", count, max_tokens=400, min_section_tokens=32)
+    assert len(plain) == 3 and len(merged) == 2
+    assert merged[1].title == "tool(1) — AUTHOR" and "Written by" in merged[1].text and "bug sentence" in merged[1].text
+    check_invariants(doc, merged, 400)

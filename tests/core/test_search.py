@@ -91,6 +91,15 @@ def test_keyword_evidence_lifts_an_exact_match(store):
     assert boosted.search(q, 1)[0].score > plain.search(q, 1)[0].score
 
 
+def test_keyword_weight_follows_the_query_style():
+    from app.core.search import keyword_style
+
+    assert keyword_style("cachegrind") == 1.0
+    assert keyword_style("pip freeze requirements") == 1.0
+    assert keyword_style("where is fetch_with_retry called in the client code") == 0.5
+    assert keyword_style("a letter from the landlord about the rent going up") == 0.0
+
+
 def test_unknown_mode_is_refused(store):
     with pytest.raises(ValueError):
         Searcher(store, None).search("x", 1, mode="fuzzy")

@@ -20,7 +20,7 @@ from tests.helpers.fakes import FakeEmbedder
 
 class SlowFake(FakeEmbedder):
     def embed_documents(self, texts, titles=None, *, full=False):  # noqa: ANN001, ANN201
-        time.sleep(0.002 * len(texts))
+        time.sleep(0.005 * len(texts))
         return super().embed_documents(texts, titles, full=full)
 
 

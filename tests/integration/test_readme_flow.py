@@ -24,11 +24,23 @@ def test_fetch_demo_and_status(real_paths, tmp_path):
     assert fetched.returncode == 0, fetched.stderr
     assert "Gemma Terms of Use" in fetched.stdout
 
-    demo = gemseek(home=home)  # no command: the demo, which converts Q8_0 first
+    demo = gemseek(home=home)  # no command: converts Q8_0, indexes the samples, runs sample searches
     assert demo.returncode == 0, demo.stderr
-    ranked = [line for line in demo.stdout.splitlines() if line[:3].strip().rstrip(".").isdigit()]
-    assert "rent goes up" in ranked[0]  # the sample query finds the rent letter first
     assert "Traceback" not in demo.stderr
+    firsts = {}
+    query = None
+    for line in demo.stdout.splitlines():
+        if line.startswith("Search: "):
+            query = line[len('Search: "'):-1]
+        elif line.startswith(" 1. ") and query:
+            firsts[query] = line.split()[1].rsplit("/", 1)[-1]
+    assert firsts == {  # each sample query finds its document first, across languages and formats
+        "speech honoring soldiers who died on a battlefield": "gettysburg-address.txt",
+        "poem about a father riding through the night with his child": "erlkoenig.md",
+        "save food for the winter instead of singing all summer": "la-cigale-et-la-fourmi.html",
+        "a cat that has no name yet": "wagahai-wa-neko-de-aru.txt",
+        "function that retries HTTP calls": "http_retry.py",
+    }
 
     status = json.loads(gemseek("model", "status", "--json", home=home).stdout)
     assert status["checkpoint"]["verified"] is True
