@@ -56,7 +56,7 @@ def _windows(text: str, size: int = 1000) -> list[str]:
     return out
 
 
-def _fit(piece: str, count_tokens, max_tokens: int) -> list[str]:  # noqa: ANN001
+def _fit(piece: str, count_tokens, max_tokens: int) -> list[str]:
     """Halve ``piece`` at a space until every part fits ``max_tokens``."""
     if count_tokens(piece) <= max_tokens:
         return [piece]
@@ -66,7 +66,7 @@ def _fit(piece: str, count_tokens, max_tokens: int) -> list[str]:  # noqa: ANN00
 
 
 def chunks(
-    limit: int | None = None, count_tokens=None, max_tokens: int = 256  # noqa: ANN001
+    limit: int | None = None, count_tokens=None, max_tokens: int = 256
 ) -> list[tuple[str, str]]:
     """(title, text) pairs in a fixed order.
 

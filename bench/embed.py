@@ -29,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.corpus import EVAL_DIR, chunks  # noqa: E402
+from bench.corpus import EVAL_DIR, chunks
 
 TYPES = ("F32", "F16", "BF16", "Q8_0", "Q6_K", "Q5_K_M", "Q4_K_M", "Q4_0")
 OUT = ROOT / "bench" / "out" / "embed.json"

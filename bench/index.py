@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.corpus import corpus_dir  # noqa: E402
+from bench.corpus import corpus_dir
 
 OUT = ROOT / "bench" / "out" / "index.json"
 
@@ -36,12 +36,12 @@ def main() -> int:
     args = p.parse_args()
 
     from app.core import settings as settings_mod
+    from app.core.embedder import LlamaEmbedder
     from app.core.indexer import Indexer
     from app.core.model import active_gguf
     from app.core.paths import Paths
     from app.core.services import index_options
     from app.core.store import Store, catalog_path
-    from app.core.embedder import LlamaEmbedder
 
     user = Paths.resolve()
     settings = settings_mod.load(user.settings_file).replace(threads=args.threads)

@@ -27,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.corpus import EVAL_DIR, corpus_dir  # noqa: E402
+from bench.corpus import EVAL_DIR, corpus_dir
 
 OUT = ROOT / "bench" / "out"
 HOME = OUT / "quality-home"

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import resource
 import statistics
@@ -37,7 +36,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.corpus import EVAL_DIR, chunks as corpus_chunks  # noqa: E402
+from bench.corpus import EVAL_DIR
+from bench.corpus import chunks as corpus_chunks
 
 OUT = ROOT / "bench" / "out" / "search.json"
 
@@ -46,13 +46,13 @@ def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _real_vectors(embedder, n: int = 400) -> tuple[np.ndarray, list[str]]:  # noqa: ANN001
+def _real_vectors(embedder, n: int = 400) -> tuple[np.ndarray, list[str]]:
     pairs = corpus_chunks(n, count_tokens=embedder.count_tokens)
     vecs = embedder.embed_documents([t for _, t in pairs], [ti for ti, _ in pairs], full=True)
     return vecs, [t for _, t in pairs]
 
 
-def _fill(paths, model: str, n: int, centers: np.ndarray, texts: list[str], rng: np.random.Generator) -> None:  # noqa: ANN001
+def _fill(paths, model: str, n: int, centers: np.ndarray, texts: list[str], rng: np.random.Generator) -> None:
     from app.core.catalog import NewChunk
     from app.core.store import Store
 
@@ -80,7 +80,7 @@ def _fill(paths, model: str, n: int, centers: np.ndarray, texts: list[str], rng:
     store.close()
 
 
-def scale_point(n: int, dim: int, embedder, centers, texts, queries) -> dict:  # noqa: ANN001
+def scale_point(n: int, dim: int, embedder, centers, texts, queries) -> dict:
     from app.core.paths import Paths
     from app.core.search import Searcher
     from app.core.store import Store, catalog_path, vector_path
@@ -116,7 +116,7 @@ def scale_point(n: int, dim: int, embedder, centers, texts, queries) -> dict:  #
     }
 
 
-def _recall(store, embedder, queries, dim: int) -> float:  # noqa: ANN001
+def _recall(store, embedder, queries, dim: int) -> float:
     from app.core.embedder import truncate
 
     ids_all, mats = [], []
@@ -133,7 +133,7 @@ def _recall(store, embedder, queries, dim: int) -> float:  # noqa: ANN001
     return hits / (10 * len(queries))
 
 
-def edit_latency(embedder, n_files: int) -> dict:  # noqa: ANN001
+def edit_latency(embedder, n_files: int) -> dict:
     from app.core.paths import Paths
     from app.core.search import Searcher
     from app.core.services import IndexService

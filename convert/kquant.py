@@ -26,12 +26,12 @@ _GGML_LOG_LEVEL_ERROR = 4
 _KEEP: list[object] = []  # the C callback must outlive every call into llama.cpp
 
 
-def _silence_llama_log(llama_cpp) -> None:  # noqa: ANN001 - module object
+def _silence_llama_log(llama_cpp) -> None:
     if _KEEP:
         return
 
     @llama_cpp.llama_log_callback
-    def _quiet(level, text, user_data):  # noqa: ANN001, ANN202 - C signature
+    def _quiet(level, text, user_data):
         if level == _GGML_LOG_LEVEL_ERROR:
             sys.stderr.write(text.decode("utf-8", "replace"))
 

@@ -78,7 +78,7 @@ def convert(
     return out
 
 
-def _hash_sources(ckpt: Checkpoint, report: Report):  # noqa: ANN202 - generator
+def _hash_sources(ckpt: Checkpoint, report: Report):
     report("hash", 0, len(SOURCE_FILES))
     for i, item in enumerate(ckpt.source_hashes(), 1):
         report("hash", i, len(SOURCE_FILES))
@@ -93,7 +93,7 @@ def _remove_stale_partials(final: Path) -> None:
 
 
 @contextlib.contextmanager
-def _temp_path(beside: Path):  # noqa: ANN202 - context manager
+def _temp_path(beside: Path):
     """Yield a hidden temporary path next to ``beside``; it is always removed at the end."""
     fd, name = tempfile.mkstemp(dir=beside.parent, prefix=f".{beside.name}.", suffix=".partial")
     os.close(fd)
@@ -109,7 +109,7 @@ def _temp_path(beside: Path):  # noqa: ANN202 - context manager
 
 
 @contextlib.contextmanager
-def _atomic_output(final: Path):  # noqa: ANN202 - context manager
+def _atomic_output(final: Path):
     """Yield a temporary path beside ``final``; move it into place only on success."""
     with _temp_path(final) as tmp:
         yield tmp

@@ -163,7 +163,7 @@ class Checkpoint:
             raise ConversionError(f"tensor {name} has unsupported dtype {arr.dtype}")
         return arr.astype(np.float32, copy=False)
 
-    def open_safetensors(self, relpath: str):  # noqa: ANN201 - safetensors keeps its handle type private
+    def open_safetensors(self, relpath: str):
         path = self.folder / relpath
         if not path.is_file():
             raise ConversionError(f"missing file: {path}")

@@ -107,6 +107,7 @@ def run_status(args: argparse.Namespace, paths: Paths) -> int:
             store.close()
     status = {
         "roots": list(settings.roots),
+        "missing_roots": [r for r in settings.roots if not Path(r).exists()],
         **stats,
         "index_bytes": index_size(paths),
         "model": {"quantization": settings.quantization, "dimension": settings.dimension},
@@ -116,6 +117,8 @@ def run_status(args: argparse.Namespace, paths: Paths) -> int:
         print(json.dumps(status, indent=2))
         return 0
     print("Folders:  " + (", ".join(status["roots"]) or "none yet (`gemseek index FOLDER`)"))
+    for r in status["missing_roots"]:
+        print(f"  missing: {r} (its files stay indexed until it is back)")
     print(f"Indexed:  {stats['files']} files, {stats['chunks']} passages, {human_bytes(status['index_bytes'])}")
     print(f"Model:    EmbeddingGemma {settings.quantization}, {settings.dimension} dimensions")
     last = stats["last_update"]

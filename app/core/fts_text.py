@@ -18,8 +18,8 @@ _WORD = re.compile(rf"[{_CJK}]+|[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
 _CJK_RUN = re.compile(f"^[{_CJK}]+$")
 
 STOPWORDS = frozenset(
-    """a an and are as at be by for from how i in is it of on or that the this to was what when where which
-    who why with my me do does can""".split()
+    """a an and are as at be by for from how i in is it of on or that the
+    this to was what when where which who why with my me do does can""".split()  # noqa: SIM905
 )
 
 

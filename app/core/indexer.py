@@ -183,6 +183,11 @@ class Indexer:
         plan = _Plan()
         seen: set[bytes] = set()
         for folder in folders:
+            if not folder.exists():
+                # An unmounted drive or a folder being replaced: keep what we know of it
+                # rather than drop every file and read them all again when it is back.
+                log.warning("folder %s is missing; its files stay in the index until it is back", folder)
+                continue
             for item in walk(folder, self.options.excludes):
                 seen.add(path_key(item.path))
                 self._consider(item, plan)
@@ -287,7 +292,7 @@ class Indexer:
             return
         put(None)
 
-    def _prepare(self, found: Found, plan: _Plan, gone_by_hash: dict[str, bytes], extractor) -> object:  # noqa: ANN001
+    def _prepare(self, found: Found, plan: _Plan, gone_by_hash: dict[str, bytes], extractor) -> object:
         if found.size > self.options.max_file_bytes:
             return _Skip(found, f"file is larger than {self.options.max_file_bytes // 1_000_000} MB")
         try:

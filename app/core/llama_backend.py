@@ -34,7 +34,7 @@ def _install_log_hook() -> None:
         native = logging.getLogger("app.llama_cpp")
 
         @llama_cpp.llama_log_callback
-        def forward(level, text, user_data):  # noqa: ANN001, ANN202 - C signature
+        def forward(level, text, user_data):
             msg = text.decode("utf-8", "replace").rstrip()
             if msg:
                 native.log(_GGML_LOG_LEVELS.get(level, logging.DEBUG), "%s", msg)
@@ -84,7 +84,7 @@ class LlamaEncoder:
         self._batch = llama_cpp.llama_batch_init(self.n_ctx, 0, 1)
         self._closed = False
 
-    def _new_context(self, tokens: int):  # noqa: ANN202 - a ctypes pointer
+    def _new_context(self, tokens: int):
         cparams = llama_cpp.llama_context_default_params()
         cparams.n_ctx = tokens
         # n_ubatch must equal n_batch: an encoder needs each text whole in one ubatch,
@@ -142,7 +142,7 @@ class LlamaEncoder:
             llama_cpp.llama_free(self._ctx)
             self._ctx = None
 
-    def _decode(self, ctx, sequences: Sequence[Sequence[int]], total: int) -> np.ndarray:  # noqa: ANN001
+    def _decode(self, ctx, sequences: Sequence[Sequence[int]], total: int) -> np.ndarray:
         b = self._batch
         i = 0
         for seq_id, seq in enumerate(sequences):

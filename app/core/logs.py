@@ -16,11 +16,11 @@ class _StderrHandler(logging.StreamHandler):
     """Writes to whatever ``sys.stderr`` is at the time of each record (it may be swapped)."""
 
     @property
-    def stream(self):  # noqa: ANN201 - a text stream
+    def stream(self):
         return sys.stderr
 
     @stream.setter
-    def stream(self, value) -> None:  # noqa: ANN001 - set by the base class; ignored
+    def stream(self, value) -> None:
         pass
 
 

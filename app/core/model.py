@@ -20,7 +20,7 @@ from pathlib import Path
 
 from app.core.errors import GemseekError, ModelMissingError
 from app.core.paths import Paths
-from app.core.progress import CancelToken, Cancelled, Progress
+from app.core.progress import Cancelled, CancelToken, Progress
 
 log = logging.getLogger(__name__)
 

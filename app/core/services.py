@@ -7,7 +7,6 @@ live, and report progress through a callback.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import os
 from collections.abc import Callable, Iterator
@@ -15,12 +14,12 @@ from pathlib import Path
 
 from app.core.catalog import Filters
 from app.core.embedder import Embedder
-from app.core.indexer import IndexOptions, Indexer
+from app.core.indexer import Indexer, IndexOptions
 from app.core.model import active_gguf
 from app.core.model_setup import load_embedder, prepare_model
 from app.core.paths import Paths
 from app.core.progress import CancelToken, Progress
-from app.core.search import Result, SearchOptions, Searcher
+from app.core.search import Result, Searcher, SearchOptions
 from app.core.settings import Settings
 from app.core.store import Store, catalog_path
 from app.core.watcher import ChangeBatch, Watcher
@@ -74,7 +73,7 @@ class IndexService:
     def roots(self) -> list[Path]:
         return [Path(r) for r in self.settings.roots]
 
-    def sync(self, *, changed=(), rescan=None, cancel: CancelToken | None = None) -> None:  # noqa: ANN001
+    def sync(self, *, changed=(), rescan=None, cancel: CancelToken | None = None) -> None:
         for p in self.indexer.sync(self.roots, changed=changed, rescan=rescan, cancel=cancel):
             self.on_progress(p)
 
@@ -139,7 +138,3 @@ def folder_filter(folders: list[Path]) -> tuple[bytes, ...]:
     """Path prefixes for :class:`Filters` from folder paths."""
     sep = os.sep
     return tuple(os.fsencode(str(f.expanduser().resolve()).rstrip(sep) + sep) for f in folders)
-
-
-def with_dimension(settings: Settings, dimension: int) -> Settings:
-    return dataclasses.replace(settings, dimension=dimension)

@@ -13,7 +13,7 @@ import os
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from app.core.embedder import DIMENSIONS
 from app.core.errors import SettingsError
@@ -35,7 +35,7 @@ class Settings:
     excludes: tuple[str, ...] = ()
     max_file_mb: int = 50
 
-    DESCRIPTIONS = {
+    DESCRIPTIONS: ClassVar[dict[str, str]] = {
         "quantization": "Model weight type: smaller and faster, or closer to the original model.",
         "dimension": "Embedding size kept in the vector index (Matryoshka): 768, 512, 256 or 128.",
         "threads": "CPU threads for embedding; 0 picks the number of physical cores.",

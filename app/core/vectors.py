@@ -79,7 +79,7 @@ class VectorIndex:
             self._index.add_items(vecs, np.asarray(ids, dtype=np.int64), replace_deleted=True)
             self._live.update(int(i) for i in ids)
 
-    def remove(self, ids) -> None:  # noqa: ANN001 - any iterable of ints
+    def remove(self, ids) -> None:
         with self._lock:
             for i in ids:
                 i = int(i)
@@ -105,7 +105,7 @@ class VectorIndex:
                 labels, dist = self._knn_fewer(q, k, allowed)
         return labels[0].astype(np.int64), (1.0 - dist[0]).astype(np.float32)
 
-    def _knn_fewer(self, q: np.ndarray, k: int, allowed):  # noqa: ANN001, ANN202
+    def _knn_fewer(self, q: np.ndarray, k: int, allowed):
         while k > 1:
             k //= 2
             try:
@@ -134,7 +134,7 @@ class VectorIndex:
             live = np.fromiter(self._live, dtype=np.int64, count=len(self._live))
         np.save(live_file, live)
         info = {"version": _SIDECAR_VERSION, "dim": self.dim, "model": self.model, "generation": generation,
-                "count": int(len(live)), "graph": graph.name, "live": live_file.name,
+                "count": len(live), "graph": graph.name, "live": live_file.name,
                 "graph_size": graph.stat().st_size, "graph_crc32": _crc32(graph)}
         side = _sidecar(path)
         side_tmp = side.with_name(side.name + ".tmp")

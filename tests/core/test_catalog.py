@@ -65,10 +65,9 @@ def test_generation_moves_with_every_write(cat):
 def test_failed_write_changes_nothing(cat):
     store(cat, "/d/a.txt", chunk(0, "alpha"))
     g = cat.generation()
-    with pytest.raises(RuntimeError):
-        with cat.write():
-            cat.delete_file(path_key("/d/a.txt"))
-            raise RuntimeError("crash in the middle")
+    with pytest.raises(RuntimeError), cat.write():
+        cat.delete_file(path_key("/d/a.txt"))
+        raise RuntimeError("crash in the middle")
     assert cat.get_file(path_key("/d/a.txt")) is not None and cat.generation() == g
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 
 import pytest
@@ -58,7 +59,7 @@ def test_long_section_is_cut_within_budget_with_overlap(max_tokens):
     chunks = chunk_document(doc, "long.txt", count, max_tokens=max_tokens, overlap_tokens=12)
     assert len(chunks) > 1
     check_invariants(doc, chunks, max_tokens)
-    for a, b in zip(chunks, chunks[1:]):
+    for a, b in itertools.pairwise(chunks):
         assert b.char_start < a.char_end  # overlap
         assert b.char_start > a.char_start  # progress
     assert chunks[-1].char_end == len(doc.text)

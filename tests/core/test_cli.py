@@ -60,7 +60,8 @@ def test_convert_without_a_checkpoint_says_what_to_do(tmp_path, capsys):
 
 def test_convert_runs_the_converter_as_a_child_process(tmp_path, capsys, tiny_checkpoint):
     out = tmp_path / "tiny.gguf"
-    args = ["--home", str(tmp_path), "convert", "--checkpoint", str(tiny_checkpoint), "--type", "q8_0", "--out", str(out)]
+    args = ["--home", str(tmp_path), "convert", "--checkpoint", str(tiny_checkpoint), "--type", "q8_0",
+            "--out", str(out)]
     assert main(args) == 0
     assert out.is_file() and "Q8_0" in capsys.readouterr().out
 

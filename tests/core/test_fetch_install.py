@@ -13,7 +13,6 @@ from app.core.progress import Cancelled, CancelToken
 from tests.helpers.wheels import fake_files, manifest_for, write_tree
 
 
-
 @pytest.fixture
 def files():
     return fake_files()

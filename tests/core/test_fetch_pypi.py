@@ -15,7 +15,6 @@ from app.core.progress import Cancelled, CancelToken
 from tests.helpers.wheels import build_archive, fake_files, make_release
 
 
-
 def fetch(paths, release, server, **kwargs):
     kwargs.setdefault("index_root", server.url)
     return list(
@@ -108,7 +107,7 @@ def test_wrong_archive_hash_is_refused(paths, release, serve):
     [(23, "chunk 23 appears twice"), (25, r"missing \[24\], unexpected \[25\]")],
 )
 def test_pieces_must_be_numbered_once_each(paths, serve, last, message):
-    release = make_release(stated=list(range(24)) + [last])
+    release = make_release(stated=[*range(24), last])
     with pytest.raises(IntegrityError, match=message):
         fetch(paths, release, serve(release))
     assert_nothing_installed(paths)
@@ -153,7 +152,7 @@ def test_resume_downloads_only_missing_or_bad_pieces(paths, release, serve):
     server = serve(release)
     fetch(paths, release, server)
     fetched = sorted(r.removeprefix("/files/") for r in server.file_requests())
-    assert fetched == sorted([names[3]] + names[10:])
+    assert fetched == sorted([names[3], *names[10:]])
     assert installed(paths) == release.files
 
 

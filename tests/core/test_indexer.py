@@ -5,12 +5,13 @@ from __future__ import annotations
 import os
 import threading
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
 from app.core.catalog import path_key
 from app.core.extract.worker import ExtractionWorker
-from app.core.indexer import IndexLockedError, IndexOptions, Indexer
+from app.core.indexer import Indexer, IndexLockedError, IndexOptions
 from app.core.paths import Paths
 from app.core.progress import Cancelled, CancelToken
 from app.core.search import Searcher
@@ -18,15 +19,18 @@ from app.core.store import Store
 from tests.helpers.fakes import FakeEmbedder
 
 RENT = "Dear tenant, the monthly rent increases by five percent from March."
-RETRY = "def retry(call, attempts=3):\n    for i in range(attempts):\n        try:\n            return call()\n        except OSError:\n            pass\n"
+RETRY = (
+    "def retry(call, attempts=3):\n    for i in range(attempts):\n"
+    "        try:\n            return call()\n        except OSError:\n            pass\n"
+)
 
 
 class CountingWorker(ExtractionWorker):
     """The real worker, counting what it is asked to read."""
 
-    calls: list[Path] = []
+    calls: ClassVar[list[Path]] = []
 
-    def extract(self, path, timeout=None):  # noqa: ANN001, ANN201
+    def extract(self, path, timeout=None):
         CountingWorker.calls.append(Path(path))
         return super().extract(path, timeout)
 
@@ -149,11 +153,10 @@ def test_bad_files_are_skipped_with_reasons(env, monkeypatch):
 
 
 def test_a_second_indexer_on_the_same_folder_is_refused(env):
-    paths, root, emb = env
+    paths, _, emb = env
     store = Store(paths, emb.fingerprint, 768)
-    with Indexer(store, emb):
-        with pytest.raises(IndexLockedError, match="another Gemseek indexer"):
-            Indexer(Store(paths, emb.fingerprint, 768), emb)
+    with Indexer(store, emb), pytest.raises(IndexLockedError, match="another Gemseek indexer"):
+        Indexer(Store(paths, emb.fingerprint, 768), emb)
     Indexer(store, emb).close()  # free again once the first one closed
 
 
@@ -163,11 +166,10 @@ def test_cancel_stops_and_the_next_run_resumes(env):
         (root / f"n{i}.txt").write_text(f"note number {i} about subject {i}")
     cancel = CancelToken()
     store = Store(paths, emb.fingerprint, 768)
-    with Indexer(store, emb, IndexOptions(group_tokens=30)) as ix:
-        with pytest.raises(Cancelled):
-            for p in ix.sync([root], cancel=cancel):
-                if p.stage == "index" and p.done >= 5:
-                    cancel.cancel()
+    with Indexer(store, emb, IndexOptions(group_tokens=30)) as ix, pytest.raises(Cancelled):
+        for p in ix.sync([root], cancel=cancel):
+            if p.stage == "index" and p.done >= 5:
+                cancel.cancel()
     partial = store.catalog.stats()["files"]
     store.close()
     assert 5 <= partial < 23
@@ -209,3 +211,17 @@ def test_searching_while_indexing(env):
     assert not t.is_alive() and found and all(n >= 1 for n in found)
     reader.refresh()
     assert len(Searcher(reader, emb).search("budget planning quarter", 40)) >= 30
+
+
+def test_a_missing_root_keeps_its_files(env):
+    paths, root, emb = env
+    run(paths, root, emb).close()
+    moved = root.with_name("unplugged")
+    root.rename(moved)  # like a drive that is not mounted right now
+    store = run(paths, root, emb)
+    assert store.catalog.stats()["files"] == 3
+    store.close()
+    moved.rename(root)
+    read = len(CountingWorker.calls)
+    run(paths, root, emb).close()
+    assert len(CountingWorker.calls) == read  # back again: nothing to re-read

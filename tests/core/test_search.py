@@ -9,7 +9,7 @@ import pytest
 from app.core.catalog import Filters
 from app.core.indexer import Indexer
 from app.core.paths import Paths
-from app.core.search import SearchOptions, Searcher
+from app.core.search import Searcher, SearchOptions
 from app.core.services import folder_filter
 from app.core.store import Store
 from tests.helpers.fakes import FakeEmbedder
@@ -40,7 +40,7 @@ def store(tmp_path_factory):
     s.close()
 
 
-def names(results) -> list[str]:  # noqa: ANN001
+def names(results) -> list[str]:
     return [r.path.name for r in results]
 
 

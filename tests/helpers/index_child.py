@@ -12,14 +12,14 @@ import sys
 import time
 from pathlib import Path
 
-from app.core.indexer import IndexOptions, Indexer
+from app.core.indexer import Indexer, IndexOptions
 from app.core.paths import Paths
 from app.core.store import Store
 from tests.helpers.fakes import FakeEmbedder
 
 
 class SlowFake(FakeEmbedder):
-    def embed_documents(self, texts, titles=None, *, full=False):  # noqa: ANN001, ANN201
+    def embed_documents(self, texts, titles=None, *, full=False):
         time.sleep(0.005 * len(texts))
         return super().embed_documents(texts, titles, full=full)
 

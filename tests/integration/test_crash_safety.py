@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from app.core.catalog import path_from_key
 from app.core.paths import Paths
 from app.core.search import Searcher
 from app.core.store import Store, catalog_path

@@ -22,7 +22,8 @@ _BLOCK_TAGS = {
     "tfoot", "thead", "tr", "ul",
 } | set(_HEADINGS)  # fmt: skip
 _SKIP_TAGS = {
-    "applet", "aside", "button", "canvas", "datalist", "embed", "footer", "form", "iframe", "map", "math", "menu", "nav", "noscript", "object", "script", "select", "style",
+    "applet", "aside", "button", "canvas", "datalist", "embed", "footer", "form", "iframe", "map",
+    "math", "menu", "nav", "noscript", "object", "script", "select", "style",
     "svg", "template", "textarea",
 }  # fmt: skip
 _VOID_TAGS = {

@@ -74,7 +74,7 @@ def _serve(conn: Connection, memory_limit: int | None, extract_fn: Extractor) ->
             reply = ("skip", err.reason)
         except MemoryError:
             reply = ("skip", "not enough memory to extract the text")
-        except Exception as err:  # noqa: BLE001 - extract() wraps its own; this guards extract_fn
+        except Exception as err:
             reply = ("skip", f"could not read file: {type(err).__name__}")
         conn.send(reply)
 

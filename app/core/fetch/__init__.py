@@ -12,6 +12,7 @@ stages: ``note`` (a one-line remark for the user), ``download``, ``assemble``,
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
@@ -153,7 +154,5 @@ def _install_from(paths: Paths, manifest: Manifest, fill: Fill) -> Iterator[Prog
 
 def _remove_downloads(paths: Paths, work_dir: Path) -> None:
     shutil.rmtree(work_dir, ignore_errors=True)
-    try:
+    with contextlib.suppress(OSError):
         paths.downloads.rmdir()  # only if nothing else is kept there
-    except OSError:
-        pass

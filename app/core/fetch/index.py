@@ -52,10 +52,8 @@ def list_files(root: str, project: str) -> dict[str, RemoteFile]:
     url = project_url(root, project)
     text, content_type, final_url = net.get_text(url, accept=ACCEPT)
     try:
-        if content_type == JSON_TYPE:
-            files = _parse_json(text, final_url)
-        else:
-            files = _parse_html(text, final_url)
+        parse = _parse_json if content_type == JSON_TYPE else _parse_html
+        files = parse(text, final_url)
     except (ValueError, KeyError, TypeError) as exc:
         raise FetchError(f"cannot read the package index page {url}: {exc}") from exc
     return {f.filename: f for f in files}

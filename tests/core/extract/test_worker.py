@@ -91,7 +91,7 @@ def test_close_interrupts_a_call_in_another_thread(tmp_path):
     def run() -> None:
         try:
             w.extract(_touch(tmp_path, "forever.hang"))
-        except BaseException as exc:  # noqa: BLE001 - handed to the test thread
+        except BaseException as exc:
             errors.append(exc)
 
     thread = threading.Thread(target=run)
