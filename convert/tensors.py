@@ -93,7 +93,7 @@ def plan(ckpt: Checkpoint, wanted: GGMLQuantizationType) -> list[TensorPlan]:
     for module, key in (("2_Dense", "dense_2"), ("3_Dense", "dense_3")):
         rel = f"{module}/model.safetensors"
         with ckpt.open_safetensors(rel) as f:
-            if "linear.weight" not in f:
+            if "linear.weight" not in f.keys():  # noqa: SIM118 - safe_open has no __contains__
                 raise ConversionError(f"{rel} has no linear.weight")
             shape = tuple(f.get_slice("linear.weight").get_shape())
         out.append(TensorPlan(f"{key}.weight", rel, "linear.weight", shape, _storage_type(shape, wanted), False))
