@@ -99,7 +99,9 @@ class Searcher:
             timings["embed"] = time.perf_counter() - t
             dense = self._vector_candidates(q, filters)
             timings["vector"] = time.perf_counter() - t
-        if mode != "vector":
+        # In hybrid mode a question in plain words gets no keyword weight (see the
+        # module docstring), so the full-text search would be wasted time.
+        if mode == "keyword" or (mode == "hybrid" and keyword_style(query) > 0):
             keyword = self._keyword_candidates(query, filters)
             timings["keyword"] = time.perf_counter() - t
         if mode == "hybrid" and keyword:

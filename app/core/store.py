@@ -97,6 +97,8 @@ class Store:
         if gone or missing:
             log.info("vector index caught up: %d added, %d removed", len(missing), len(gone))
         index.generation = generation
+        if not self.readonly and (gone or missing):
+            index.save(self._vector_file, generation)
 
     def add_vectors(self, ids: np.ndarray, vectors: np.ndarray) -> None:
         self.vectors.add(ids, vectors)
