@@ -3,13 +3,14 @@
     python bench/search.py [--sizes 10000,100000,1000000] [--edit-files 10000] [--skip-edit]
 
 Scale part (synthetic chunks, real query embeddings): for each size a catalog
-is filled with N chunks whose vectors are drawn around real EmbeddingGemma
-vectors of the eval corpus (so they cluster like real data) with FTS text from
-the corpus vocabulary. Then, warm: end-to-end `Searcher.search` latency (query
+is filled with N chunks whose vectors are random mixtures of three real
+EmbeddingGemma vectors of eval-corpus passages plus noise (so they spread like
+real data rather than uniformly on the sphere), with FTS text taken from the
+corpus. Then, warm: end-to-end `Searcher.search` latency (query
 embedding + HNSW + FTS5 + exact re-ranking + grouping + snippets) p50/p95 over
 the 85 eval queries; HNSW recall@10 against exact search at the index
-dimension; bytes per chunk (vector index file, stored vectors, total); RSS of the searching process (model, catalog, index; warm). 1,000,000 chunks
-run at 256-d only.
+dimension; bytes per chunk (vector index file, catalog); RSS of the searching
+process (model, catalog, index; warm). 1,000,000 chunks run at 256-d only.
 
 Edit part (real model, real watcher): index --edit-files small files, start
 watching, then save an edit to one file and time until a search ranks the
@@ -53,10 +54,18 @@ def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _real_vectors(embedder, n: int = 400) -> tuple[np.ndarray, list[str]]:
+def _real_vectors(embedder, n: int = 1000) -> tuple[np.ndarray, list[str]]:
     pairs = corpus_chunks(n, count_tokens=embedder.count_tokens)
     vecs = embedder.embed_documents([t for _, t in pairs], [ti for ti, _ in pairs], full=True)
     return vecs, [t for _, t in pairs]
+
+
+def _synthetic(real: np.ndarray, m: int, rng: np.random.Generator) -> np.ndarray:
+    """``m`` unit vectors that spread like real ones: random mixtures of three real vectors, plus noise."""
+    idx = rng.integers(0, len(real), (m, 3))
+    w = rng.dirichlet((1.0, 1.0, 1.0), m).astype(np.float32)
+    vecs = (real[idx] * w[:, :, None]).sum(axis=1) + rng.standard_normal((m, 768)).astype(np.float32) * 0.01
+    return vecs / np.linalg.norm(vecs, axis=1, keepdims=True)
 
 
 def _fill(paths, model: str, n: int, centers: np.ndarray, texts: list[str], rng: np.random.Generator) -> None:
@@ -70,10 +79,7 @@ def _fill(paths, model: str, n: int, centers: np.ndarray, texts: list[str], rng:
     batch = 5000
     for start in range(0, n, batch):
         m = min(batch, n - start)
-        base = centers[rng.integers(0, len(centers), m)]
-        noise = rng.standard_normal((m, 768)).astype(np.float32) * 0.025
-        vecs = base + noise
-        vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+        vecs = _synthetic(centers, m, rng)
         with cat.write():
             cat.put_vectors({f"h{start + i}": vecs[i] for i in range(m)}, model)
             for f in range(0, m, per_file):
@@ -190,6 +196,7 @@ def edit_latency(embedder, n_files: int) -> dict:
                 if top and top[0].path == target:
                     break
                 if time.perf_counter() - t0 > 30:
+                    print(f"edit {k}: not found first after 30 s; top: {top[0].path if top else None}", flush=True)
                     break
                 time.sleep(0.02)
             waits.append(time.perf_counter() - t0)

@@ -35,15 +35,21 @@ def query_terms(query: str) -> list[str]:
     return kept or words
 
 
-def match_expression(query: str) -> str | None:
+def match_expression(query: str, most: int | None = None) -> str | None:
     """An FTS5 MATCH expression OR-ing the query's terms; None when there are none.
 
     Every term is quoted, so FTS5 syntax in user input (AND, NEAR, ``*``,
     quotes, parentheses) is taken literally and can never make a query fail.
-    A CJK run becomes a phrase of its characters.
+    A CJK run becomes a phrase of its characters. With ``most``, only that
+    many terms are used, the longest (in practice the rarest, so the cheapest
+    to look up and the most telling).
     """
+    terms = query_terms(query)
+    if most is not None:
+        keep = set(sorted(terms, key=len, reverse=True)[:most])
+        terms = [t for t in terms if t in keep]
     parts = []
-    for term in query_terms(query):
+    for term in terms:
         if _CJK_RUN.match(term):
             parts.append('"' + " ".join(term) + '"')
         else:

@@ -30,6 +30,7 @@ from app.core.snippets import make_snippet
 from app.core.store import Store
 
 MODES = ("hybrid", "vector", "keyword")
+RECALL_TERMS = 3  # words of a plain-language query used only to propose candidates
 
 
 @dataclass(frozen=True)
@@ -99,10 +100,12 @@ class Searcher:
             timings["embed"] = time.perf_counter() - t
             dense = self._vector_candidates(q, filters)
             timings["vector"] = time.perf_counter() - t
-        # In hybrid mode a question in plain words gets no keyword weight (see the
-        # module docstring), so the full-text search would be wasted time.
-        if mode == "keyword" or (mode == "hybrid" and keyword_style(query) > 0):
-            keyword = self._keyword_candidates(query, filters)
+        if mode != "vector":
+            # A question in plain words gets no keyword weight in hybrid mode (see the
+            # module docstring); its rarest words still propose candidates, which the
+            # vector index can miss (a passage unlike any other, just saved).
+            plain = mode == "hybrid" and keyword_style(query) == 0
+            keyword = self._keyword_candidates(query, filters, most=RECALL_TERMS if plain else None)
             timings["keyword"] = time.perf_counter() - t
         if mode == "hybrid" and keyword:
             extra = [c for c in keyword if c not in dense]
@@ -134,8 +137,8 @@ class Searcher:
         vecs /= np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
         return dict(zip(ids.tolist(), (vecs @ q).tolist()))
 
-    def _keyword_candidates(self, query: str, filters: Filters) -> dict[int, float]:
-        match = match_expression(query)
+    def _keyword_candidates(self, query: str, filters: Filters, most: int | None = None) -> dict[int, float]:
+        match = match_expression(query, most)
         if match is None:
             return {}
         return dict(self.store.catalog.fts_search(match, self.options.keyword_candidates, filters))

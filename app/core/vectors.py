@@ -68,16 +68,41 @@ class VectorIndex:
 
     # -- changes -----------------------------------------------------------
     def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
-        """Add (or replace) vectors; full-size input is truncated to the index dimension."""
+        """Add vectors; full-size input is truncated to the index dimension.
+
+        New vectors always get a new place in the graph. Reusing the slot of a
+        removed one (hnswlib's replace_deleted) keeps that slot's old
+        neighbours, so an edited passage whose meaning changed could not be
+        found from its new neighbourhood. Removed slots are reclaimed by
+        :meth:`compact` instead.
+        """
         if len(ids) == 0:
             return
         vecs = truncate(vectors, self.dim)
         with self._lock:
-            need = len(self._live) + len(ids)
+            need = self._index.element_count + len(ids)
             if need > self._index.get_max_elements():
                 self._index.resize_index(int(need * _GROW) + 16)
-            self._index.add_items(vecs, np.asarray(ids, dtype=np.int64), replace_deleted=True)
+            self._index.add_items(vecs, np.asarray(ids, dtype=np.int64))
             self._live.update(int(i) for i in ids)
+
+    def compact(self) -> bool:
+        """Rebuild the graph without removed vectors once they are a quarter of it; whether it did."""
+        with self._lock:
+            total = self._index.element_count
+            if total < 1000 or len(self._live) > 0.75 * total:
+                return False
+            ids = np.fromiter(self._live, dtype=np.int64, count=len(self._live))
+            vecs = np.asarray(self._index.get_items(ids), dtype=np.float32) if len(ids) else None
+            fresh = hnswlib.Index(space="ip", dim=self.dim)
+            fresh.init_index(max_elements=max(int(len(ids) * _GROW), 16), ef_construction=EF_CONSTRUCTION, M=M,
+                             allow_replace_deleted=True)
+            fresh.set_ef(EF_SEARCH)
+            if vecs is not None:
+                fresh.add_items(vecs, ids)
+            self._index = fresh
+        log.info("vector index compacted: %d removed entries dropped", total - len(ids))
+        return True
 
     def remove(self, ids) -> None:
         with self._lock:
@@ -127,6 +152,7 @@ class VectorIndex:
         (atomically), and only then are older files removed.
         """
         path.parent.mkdir(parents=True, exist_ok=True)
+        self.compact()
         graph = path.with_name(f"{path.name}.{generation}.bin")
         live_file = path.with_name(f"{path.name}.{generation}.live.npy")
         with self._lock:
@@ -162,7 +188,7 @@ class VectorIndex:
                 return None
             live = np.load(path.with_name(info["live"]))
             self = cls(dim, model, capacity=int(len(live) * _GROW), graph=graph)
-            if len(live) != info["count"] or self._index.get_current_count() < len(live):
+            if len(live) != info["count"] or self._index.element_count < len(live):
                 return None
             self._live = {int(i) for i in live}
             self.generation = int(info["generation"])

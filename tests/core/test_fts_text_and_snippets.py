@@ -17,6 +17,7 @@ def test_match_expression_quotes_everything():
     assert match_expression('foo "bar" NEAR(x)') == '"foo" OR "bar" OR "near" OR "x"'
     assert match_expression("数据库") == '"数 据 库"'
     assert match_expression("  ?!  ") is None
+    assert match_expression("how to fold origami dinosaurs at home", most=2) == '"origami" OR "dinosaurs"'
 
 
 def test_snippet_centres_on_the_matches_and_marks_them():

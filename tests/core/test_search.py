@@ -103,3 +103,21 @@ def test_keyword_weight_follows_the_query_style():
 def test_unknown_mode_is_refused(store):
     with pytest.raises(ValueError):
         Searcher(store, None).search("x", 1, mode="fuzzy")
+
+
+def test_rare_words_of_a_plain_query_recover_what_the_vector_index_missed(tmp_path):
+    root = tmp_path / "root"
+    root.mkdir()
+    for i in range(40):
+        (root / f"n{i}.txt").write_text(f"Note {i} about the weekly meeting and the budget.")
+    (root / "odd.txt").write_text("Origami instructions for folding a paper dinosaur.")
+    emb = FakeEmbedder()
+    with Store(Paths.resolve(tmp_path / "home"), emb.fingerprint, 768) as s:
+        with Indexer(s, emb) as ix:
+            list(ix.sync([root]))
+        odd = [cid for cid, h in s.catalog.chunk_hits(s.catalog.live_chunk_ids().tolist()).items()
+               if h.path.endswith(b"odd.txt")]
+        s.vectors.remove(odd)  # as if the graph could not reach it
+        query = "how would I fold a dinosaur out of paper with origami"
+        assert "odd.txt" not in names(Searcher(s, emb).search(query, 3, mode="vector"))
+        assert names(Searcher(s, emb).search(query, 3, mode="hybrid"))[0] == "odd.txt"

@@ -106,3 +106,31 @@ def test_a_reader_sees_new_chunks_without_saving(tmp_path):
         reader.close()
     side = json.loads((vector_path(paths, 256).with_name("vectors-256.hnsw.json")).read_text())
     assert side["count"] == 0  # the reader never wrote the file
+
+
+def test_an_edited_vector_is_found_from_its_new_neighbourhood():
+    # Two far-apart clusters; a point moves from one to the other (an edit that changes meaning).
+    rng = np.random.default_rng(5)
+    a, b = unit(2, seed=9)
+    cloud_a = a + rng.standard_normal((3000, 768)).astype(np.float32) * 0.03
+    cloud_b = b + rng.standard_normal((3000, 768)).astype(np.float32) * 0.03
+    idx = VectorIndex(256, "m")
+    idx.add(np.arange(3000), cloud_a)
+    idx.add(np.arange(3000, 6000), cloud_b)
+    for step in range(20):  # many edits in a row, like a user saving a file again and again
+        idx.remove([step])
+        moved = b + rng.standard_normal(768).astype(np.float32) * 0.001
+        idx.add(np.array([10_000 + step]), moved[None, :])
+        assert idx.search(moved, 10)[0][0] == 10_000 + step
+
+
+def test_compaction_drops_removed_entries_and_keeps_the_rest(tmp_path):
+    idx = VectorIndex(128, "m")
+    vecs = unit(2000, seed=3)
+    idx.add(np.arange(2000), vecs)
+    idx.remove(range(1000))
+    assert idx.compact() and idx._index.element_count == 1000
+    assert idx.search(vecs[1500], 1)[0].tolist() == [1500]
+    assert not idx.compact()  # nothing left to drop
+    idx.save(tmp_path / "v.hnsw", generation=1)
+    assert VectorIndex.load(tmp_path / "v.hnsw", 128, "m").ids() == set(range(1000, 2000))
