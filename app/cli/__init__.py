@@ -22,9 +22,10 @@ DESCRIPTION = """\
 Gemseek finds your files by meaning, fully offline, with Google's
 EmbeddingGemma-300M running on llama.cpp.
 
-Without a command, Gemseek runs its demo: it makes sure the model is
-fetched and converted, embeds a few bundled sentences and shows which
-ones match a sample query."""
+Without a command, Gemseek opens its search window (and tray icon). On its
+first start it gets the model and indexes the folders you choose, or its
+bundled sample documents until you choose some. Without a display it runs
+the command-line demo instead."""
 
 EPILOG = """\
 environment:
@@ -36,7 +37,7 @@ The model is provided under the Gemma Terms of Use: https://ai.google.dev/gemma/
 
 def build_parser() -> argparse.ArgumentParser:
     """Build the argument parser with every subcommand."""
-    from app.cli import convert_cmd, demo_cmd, index_cmds, model_cmds, search_cmd
+    from app.cli import convert_cmd, demo_cmd, gui_cmd, index_cmds, model_cmds, search_cmd
 
     parser = argparse.ArgumentParser(
         prog="gemseek",
@@ -57,7 +58,8 @@ def build_parser() -> argparse.ArgumentParser:
     model_cmds.register(sub)
     convert_cmd.register(sub)
     demo_cmd.register(sub)
-    parser.set_defaults(func=demo_cmd.run)
+    gui_cmd.register(sub)
+    parser.set_defaults(func=gui_cmd.run, gui_command="show")
     return parser
 
 

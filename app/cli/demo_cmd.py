@@ -9,14 +9,13 @@ date instead.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import sys
 
 from app.cli.search_cmd import print_results
 from app.cli.term import ProgressPrinter
 from app.core import settings as settings_mod
-from app.core.paths import Paths, resources_dir
-from app.core.services import IndexService, SearchService
+from app.core.paths import Paths
+from app.core.services import IndexService, SearchService, working_set
 
 SAMPLE_QUERIES = (
     "speech honoring soldiers who died on a battlefield",
@@ -30,7 +29,7 @@ SAMPLE_QUERIES = (
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "demo",
-        help="index the sample documents (or your folders) and search (the default)",
+        help="in the terminal: index the sample documents (or your folders) and search them",
         description="Without configured folders: index the bundled sample documents and run sample "
         "searches. With folders: bring their index up to date.",
     )
@@ -50,9 +49,8 @@ def run(args: argparse.Namespace, paths: Paths) -> int:
               'Search with: gemseek search "what you remember"')
         return 0
 
-    samples = resources_dir() / "samples"
-    demo_paths = dataclasses.replace(paths, data=paths.data / "samples-index")
-    demo_settings = settings.replace(roots=(str(samples),))
+    demo_paths, demo_settings = working_set(paths, settings)
+    samples = demo_settings.roots[0]
     with IndexService(demo_paths, demo_settings, on_progress=printer) as service:
         service.sync()
     printer.close()

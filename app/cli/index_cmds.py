@@ -82,11 +82,11 @@ def run_watch(args: argparse.Namespace, paths: Paths) -> int:
     printer = ProgressPrinter()
     with IndexService(paths, settings, on_progress=printer) as service:
         try:
-            service.sync()
-            printer.close()
-            print(f"Watching {len(settings.roots)} folder(s); Ctrl-C stops.", flush=True)
             for batch, _ in service.watch():
                 printer.close()
+                if batch is None:
+                    print(f"Watching {len(settings.roots)} folder(s); Ctrl-C stops.", flush=True)
+                    continue
                 n = len(batch.paths) + len(batch.rescan)
                 print(f"{time.strftime('%H:%M:%S')} indexed {n} change(s)", flush=True)
         except KeyboardInterrupt:

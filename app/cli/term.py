@@ -6,16 +6,7 @@ import sys
 import time
 from typing import TextIO
 
-from app.core.progress import Progress
-
-
-def human_bytes(n: float) -> str:
-    """Format a byte count the way people read it (1.2 GB)."""
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if abs(n) < 1000 or unit == "TB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1000
-    raise AssertionError("unreachable")
+from app.core.progress import Progress, human_bytes
 
 
 class ProgressPrinter:

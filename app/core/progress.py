@@ -56,3 +56,12 @@ class CancelToken:
         """Raise :class:`Cancelled` if cancellation was asked for."""
         if self._event.is_set():
             raise Cancelled()
+
+
+def human_bytes(n: float) -> str:
+    """Format a byte count the way people read it (1.2 GB)."""
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if abs(n) < 1000 or unit == "TB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1000
+    raise AssertionError("unreachable")

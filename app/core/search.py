@@ -57,6 +57,7 @@ class Result:
     kind: str | None
     ext: str
     modified: float  # seconds since the epoch
+    passage: str = ""  # the whole matching passage, for a preview
 
     def to_json(self) -> dict:
         return {
@@ -196,4 +197,5 @@ def _result(score: float, hit: ChunkHit, query: str) -> Result:
         kind=hit.kind,
         ext=hit.ext,
         modified=hit.mtime_ns / 1e9,
+        passage=hit.text,
     )

@@ -7,17 +7,18 @@ live, and report progress through a callback.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
-from app.core.catalog import Filters
+from app.core.catalog import Filters, path_key
 from app.core.embedder import Embedder
 from app.core.indexer import Indexer, IndexOptions
 from app.core.model import active_gguf
 from app.core.model_setup import load_embedder, prepare_model
-from app.core.paths import Paths
+from app.core.paths import Paths, resources_dir
 from app.core.progress import CancelToken, Progress
 from app.core.search import Result, Searcher, SearchOptions
 from app.core.settings import Settings
@@ -32,11 +33,21 @@ def index_options(settings: Settings) -> IndexOptions:
     return IndexOptions(excludes=settings.excludes, max_file_bytes=settings.max_file_mb * 1_000_000)
 
 
-def open_store_readonly(paths: Paths, settings: Settings) -> Store | None:
-    """The store for searching, or None when nothing was ever indexed."""
+def open_store_readonly(paths: Paths, settings: Settings, model: str | None = None) -> Store | None:
+    """The store for searching (vectors of ``model``, or of the active GGUF), or None when nothing was ever indexed."""
     if not catalog_path(paths).is_file():
         return None
-    return Store(paths, active_gguf(paths, settings.quantization).fingerprint, settings.dimension, readonly=True)
+    model = model or active_gguf(paths, settings.quantization).fingerprint
+    return Store(paths, model, settings.dimension, readonly=True)
+
+
+def working_set(paths: Paths, settings: Settings) -> tuple[Paths, Settings]:
+    """What to index and where: the user's folders, or, until there are any, the bundled samples
+    (in an index of their own, so they never mix with the user's files)."""
+    if settings.roots:
+        return paths, settings
+    samples = resources_dir() / "samples"
+    return dataclasses.replace(paths, data=paths.data / "samples-index"), settings.replace(roots=(str(samples),))
 
 
 def index_size(paths: Paths) -> int:
@@ -53,12 +64,13 @@ class IndexService:
         settings: Settings,
         on_progress: ProgressSink = lambda p: None,
         embedder: Embedder | None = None,
+        cancel: CancelToken | None = None,
     ) -> None:
         self.paths = paths
         self.settings = settings
         self.on_progress = on_progress
         if embedder is None:
-            for p in prepare_model(paths, settings):
+            for p in prepare_model(paths, settings, cancel):
                 on_progress(p)
             embedder = load_embedder(paths, settings)
         self.embedder = embedder
@@ -77,10 +89,34 @@ class IndexService:
         for p in self.indexer.sync(self.roots, changed=changed, rescan=rescan, cancel=cancel):
             self.on_progress(p)
 
-    def watch(self, cancel: CancelToken | None = None, poll: float = 0.5) -> Iterator[tuple[ChangeBatch, dict]]:
-        """Index changes as they come; yields each batch once it is indexed, with the watcher's status."""
+    def retry(self, files: Iterable[Path], cancel: CancelToken | None = None) -> None:
+        """Forget why ``files`` were skipped and try to index them again."""
+        files = [Path(f) for f in files]
+        catalog = self.store.catalog
+        with catalog.write():
+            for f in files:
+                record = catalog.get_file(path_key(f))
+                if record is not None and record.status == "skipped":
+                    catalog.delete_file(record.path)
+        self.sync(changed=files, rescan=[], cancel=cancel)
+
+    def stats(self) -> dict:
+        """The catalog's counts, with the skipped files and their reasons under ``skipped``."""
+        return {**self.store.catalog.stats(), "skipped": self.store.catalog.skipped()}
+
+    def watch(self, cancel: CancelToken | None = None, poll: float = 0.5,
+              catch_up: bool = True) -> Iterator[tuple[ChangeBatch | None, dict]]:
+        """Index changes as they come; yields each batch once it is indexed, with the watcher's status.
+
+        With ``catch_up``, the watcher starts first and a full sync follows, so
+        nothing changed in between is missed; ``(None, status)`` is yielded
+        when that sync is done.
+        """
         cancel = cancel or CancelToken()
         with Watcher(self.roots, excludes=self.settings.excludes) as watcher:
+            if catch_up:
+                self.sync(cancel=cancel)
+                yield None, watcher.status()
             while not cancel.cancelled:
                 batch = watcher.get(timeout=poll)
                 if batch is None:
@@ -107,7 +143,7 @@ class SearchService:
 
     def __init__(self, paths: Paths, settings: Settings, embedder: Embedder | None = None, *, need_model: bool = True,
                  options: SearchOptions = SearchOptions()) -> None:
-        store = open_store_readonly(paths, settings)
+        store = open_store_readonly(paths, settings, embedder.fingerprint if embedder else None)
         if store is None:
             from app.core.errors import GemseekError
 

@@ -21,7 +21,7 @@ from app.core.model import DEFAULT_QUANTIZATION, QUANTIZATIONS
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,8 @@ class Settings:
     roots: tuple[str, ...] = ()
     excludes: tuple[str, ...] = ()
     max_file_mb: int = 50
+    gentle: bool = False
+    start_at_login: bool = False
 
     DESCRIPTIONS: ClassVar[dict[str, str]] = {
         "quantization": "Model weight type: smaller and faster, or closer to the original model.",
@@ -42,6 +44,8 @@ class Settings:
         "roots": "Folders to index.",
         "excludes": "Glob patterns of files and folders to leave out (matched against names and paths).",
         "max_file_mb": "Files larger than this many megabytes are skipped.",
+        "gentle": "Index at low CPU priority, so other programs stay responsive.",
+        "start_at_login": "Start Gemseek (in the tray) when you log in.",
     }
 
     def __post_init__(self) -> None:
@@ -63,6 +67,9 @@ class Settings:
                 raise SettingsError(f"{name} must be a list of non-empty strings")
         if not isinstance(self.max_file_mb, int) or not 1 <= self.max_file_mb <= 10_000:
             raise SettingsError(f"max_file_mb must be a whole number from 1 to 10000, not {self.max_file_mb!r}")
+        for name in ("gentle", "start_at_login"):
+            if not isinstance(getattr(self, name), bool):
+                raise SettingsError(f"{name} must be true or false, not {getattr(self, name)!r}")
 
     def replace(self, **changes: Any) -> Settings:
         """Return a copy with ``changes`` applied and validated."""
@@ -103,7 +110,12 @@ def _v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
     return {**data, "version": 2}
 
 
-_MIGRATIONS = {0: _v0_to_v1, 1: _v1_to_v2}
+def _v2_to_v3(data: dict[str, Any]) -> dict[str, Any]:
+    # Version 3 added the desktop app's gentle and start_at_login; their defaults apply.
+    return {**data, "version": 3}
+
+
+_MIGRATIONS = {0: _v0_to_v1, 1: _v1_to_v2, 2: _v2_to_v3}
 
 
 def load(path: Path) -> Settings:

@@ -54,3 +54,15 @@ def test_every_setting_is_described():
     from dataclasses import fields
 
     assert {f.name for f in fields(s.Settings)} == set(s.Settings.DESCRIPTIONS)
+
+
+def test_version_2_file_gets_the_desktop_defaults(tmp_path):
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps({"version": 2, "dimension": 256, "roots": ["/x"]}))
+    got = s.load(path)
+    assert (got.dimension, got.roots, got.gentle, got.start_at_login) == (256, ("/x",), False, False)
+
+
+def test_switches_must_be_booleans():
+    with pytest.raises(SettingsError, match="gentle must be true or false"):
+        s.Settings().replace(gentle="yes")

@@ -1,0 +1,115 @@
+"""Composition root of the desktop app.
+
+Order: paths and logging (done by the CLI) → settings → the Qt application →
+single-instance hand-off → the openers of the core services (for the working
+set: the user's folders, or the bundled samples) → tray → controller, which
+builds the windows and starts the search and index workers.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import threading
+from collections.abc import Callable
+
+from app.core import settings as settings_mod
+from app.core.paths import Paths, resources_dir
+from app.core.progress import CancelToken
+from app.core.services import IndexService, SearchService, working_set
+from app.core.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def has_display() -> bool:
+    """Whether a window can be shown: a display server, or Qt told where to draw."""
+    if os.environ.get("QT_QPA_PLATFORM") or sys.platform in ("win32", "darwin"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def search_opener(paths: Paths, embedder_factory: Callable | None = None) -> Callable[[Settings], Callable]:
+    """settings → a function the search thread calls to open its service."""
+
+    def for_settings(settings: Settings) -> Callable[[], SearchService]:
+        p, s = working_set(paths, settings)
+        return lambda: SearchService(p, s, embedder_factory(s) if embedder_factory else None)
+
+    return for_settings
+
+
+def index_opener(paths: Paths, embedder_factory: Callable | None = None) -> Callable[[Settings], Callable]:
+    """settings → a function the index thread calls (with a progress sink and a cancel token)."""
+
+    def for_settings(settings: Settings) -> Callable[..., IndexService]:
+        p, s = working_set(paths, settings)
+
+        def open_service(on_progress, cancel: CancelToken) -> IndexService:
+            embedder = embedder_factory(s) if embedder_factory else None
+            return IndexService(p, s, on_progress=on_progress, embedder=embedder, cancel=cancel)
+
+        return open_service
+
+    return for_settings
+
+
+def install_hooks() -> None:
+    """Log unexpected errors from any thread instead of dying silently."""
+
+    def excepthook(kind, value, tb) -> None:
+        log.critical("unexpected error", exc_info=(kind, value, tb))
+        sys.__excepthook__(kind, value, tb)
+
+    def thread_hook(args: threading.ExceptHookArgs) -> None:
+        log.critical("unexpected error in thread %s", args.thread, exc_info=(args.exc_type, args.exc_value,
+                                                                            args.exc_traceback))
+
+    sys.excepthook = excepthook
+    threading.excepthook = thread_hook
+
+
+def run_gui(paths: Paths, command: str = "show", embedder_factory: Callable | None = None,
+            on_ready: Callable | None = None, hidden: bool = False) -> int:
+    """Start the desktop app (or hand ``command`` to the one already running); return the exit status.
+
+    ``on_ready(controller)`` runs once the window is shown and the event loop
+    turns (bench/ui.py measures cold start with it).
+    """
+    from PySide6.QtCore import QTimer
+    from PySide6.QtGui import QIcon
+    from PySide6.QtWidgets import QApplication
+
+    from app.ui.controller import AppController
+    from app.ui.single_instance import InstanceServer, send_to_running, server_name
+    from app.ui.tray import Tray
+
+    settings = settings_mod.load(paths.settings_file)
+    app = QApplication.instance() or QApplication([sys.argv[0], *sys.argv[1:2]])
+    app.setApplicationName("Gemseek")
+    app.setDesktopFileName("gemseek")
+    icon = QIcon(str(resources_dir() / "icons" / "gemseek.svg"))
+    app.setWindowIcon(icon)
+    name = server_name(str(paths.data))
+    if send_to_running(name, command):
+        log.info("handed %r to the running Gemseek", command)
+        return 0
+    server = InstanceServer(name)
+    install_hooks()
+    tray = Tray(icon)
+    app.setQuitOnLastWindowClosed(False)
+    first_run = not (paths.config / "first-run-done").exists() and not settings.roots
+    controller = AppController(paths, settings, search_opener(paths, embedder_factory),
+                               index_opener(paths, embedder_factory), tray)
+    server.command.connect(controller.handle_command)
+    controller.stopped.connect(app.quit)
+    app.aboutToQuit.connect(controller.quit)  # a session logout quits without the menu
+    controller.start(first_run=first_run, hidden=hidden)
+    if command != "show":
+        controller.handle_command(command)
+    if on_ready is not None:
+        QTimer.singleShot(0, lambda: on_ready(controller))
+    status = app.exec()
+    server.close()
+    return status

@@ -1,0 +1,1 @@
+"""The desktop app (PySide6). Only :mod:`app.main` imports this package."""

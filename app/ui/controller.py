@@ -1,0 +1,241 @@
+"""Wires the windows, the tray and the background workers together.
+
+It holds the current settings and reacts to what the user asks for: apply
+settings (restart indexing with them, switch searching over once the new
+index is ready), pause and resume, retry skipped files, quick search, quit.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QFileDialog
+
+from app.core import autostart
+from app.core import settings as settings_mod
+from app.core.paths import Paths
+from app.core.settings import Settings
+from app.ui.first_run import FirstRunDialog
+from app.ui.main_window import MainWindow
+from app.ui.quick_search import QuickSearch
+from app.ui.settings_dialog import SettingsDialog
+from app.ui.skipped_dialog import SkippedDialog
+from app.ui.tray import Tray
+from app.ui.workers import IndexRunner, SearchClient
+
+log = logging.getLogger(__name__)
+
+SearchOpener = Callable[[Settings], Callable]
+IndexOpener = Callable[[Settings], Callable]
+
+
+class AppController(QObject):
+    """The running app.
+
+    Args:
+        paths: where settings and markers live.
+        settings: the settings at start.
+        search_opener: settings → a function that opens a search service (on the search thread).
+        index_opener: settings → a function that opens an index service (on the index thread).
+        tray: the tray icon (hidden where the desktop has none).
+
+    Signals:
+        search_switched(Settings): searching now uses these settings.
+        stopped(): the workers are shut down; the application may quit.
+    """
+
+    search_switched = Signal(object)
+    stopped = Signal()
+
+    def __init__(self, paths: Paths, settings: Settings, search_opener: SearchOpener, index_opener: IndexOpener,
+                 tray: Tray, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.paths = paths
+        self.settings = settings
+        self.search_opener = search_opener
+        self.index_opener = index_opener
+        self.search_settings = settings
+        self.client = SearchClient(search_opener(settings), self)
+        self.window = MainWindow(self.client, settings.roots)
+        self.quick = QuickSearch(self.client)
+        self.tray = tray
+        self.skipped = SkippedDialog(self.window)
+        self.runner: IndexRunner | None = None
+        self.last_stats: dict = {}
+        self._quitting = False
+        self.done = False  # set once quitting has stopped every worker
+        self._connect()
+
+    def _connect(self) -> None:
+        w = self.window
+        w.settings_requested.connect(self.show_settings)
+        w.skipped_requested.connect(self.show_skipped)
+        w.pause_toggled.connect(self.toggle_pause)
+        w.quit_requested.connect(self.quit)
+        w.add_folder_requested.connect(self.ask_folder)
+        w.closing.connect(self._window_closing)
+        self.skipped.retry.connect(self.retry)
+        t = self.tray
+        t.quick_search.connect(self.show_quick)
+        t.open_window.connect(self.window.focus_search)
+        t.settings.connect(self.show_settings)
+        t.pause_toggled.connect(self.toggle_pause)
+        t.quit.connect(self.quit)
+
+    # -- start -------------------------------------------------------------
+    def start(self, *, first_run: bool, hidden: bool = False) -> None:
+        """Show the window (or only the tray icon when ``hidden`` and there is a tray) and start indexing."""
+        self.window.keep_running = self.tray.show()
+        if not (hidden and self.window.keep_running) or first_run:
+            self.window.show()
+            self.window.focus_search()
+        self._start_runner(self.settings)
+        if first_run:
+            dialog = FirstRunDialog(model_ready=self._model_ready(), parent=self.window)
+            dialog.chosen.connect(self._first_folders)
+            dialog.setModal(False)
+            dialog.show()
+            self.first_run = dialog
+        self._marker("first-run-done").touch()
+
+    def _model_ready(self) -> bool:
+        return self.paths.gguf_file(self.settings.quantization).is_file()
+
+    def _first_folders(self, folders: tuple[str, ...]) -> None:
+        if folders:
+            self.apply(self.settings.with_roots(folders))
+
+    def _marker(self, name: str) -> Path:
+        self.paths.config.mkdir(parents=True, exist_ok=True)
+        return self.paths.config / name
+
+    # -- indexing ----------------------------------------------------------
+    def _start_runner(self, settings: Settings) -> None:
+        runner = IndexRunner(self.index_opener(settings), self, gentle=settings.gentle)
+        runner.setProperty("settings", settings)
+        status = self.window.status
+        runner.progress.connect(status.on_progress)
+        runner.state.connect(status.on_state)
+        runner.state.connect(self._runner_state)
+        runner.stats.connect(self._stats)
+        runner.failed.connect(status.on_failed)
+        self.runner = runner
+        runner.start()
+
+    def _runner_state(self, state: str) -> None:
+        runner = self.sender()
+        if self._quitting or runner is not self.runner:
+            return
+        settings = runner.property("settings")
+        paused = state == "paused"
+        self.window.set_paused(paused)
+        self.tray.set_paused(paused)
+        if runner is self.runner and state == "watching" and settings != self.search_settings:
+            # The index for the new settings is complete: search it from now on.
+            self.search_settings = settings
+            self.client.reopen(self.search_opener(settings))
+            self.window.search.search_now()
+            self.search_switched.emit(settings)
+
+    def _stats(self, stats: dict) -> None:
+        if self._quitting:
+            return
+        self.last_stats = stats
+        self.window.status.on_stats(stats)
+        self.skipped.set_skipped(stats.get("skipped", []))
+
+    def toggle_pause(self) -> None:
+        if self.runner is None:
+            return
+        if self.runner.paused:
+            self.runner.resume()
+        else:
+            self.runner.pause()
+
+    def retry(self, files: list) -> None:
+        if self.runner is not None:
+            self.runner.retry(files)
+
+    # -- settings ----------------------------------------------------------
+    def show_settings(self) -> None:
+        dialog = SettingsDialog(self.settings, parent=self.window)
+        dialog.applied.connect(self.apply)
+        dialog.setModal(False)
+        dialog.show()
+        self.settings_dialog = dialog
+
+    def ask_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self.window, "Choose a folder to index", str(Path.home()))
+        if folder:
+            self.apply(self.settings.with_roots([folder]))
+
+    def apply(self, settings: Settings) -> None:
+        """Save ``settings`` and index with them; searching switches once their index is ready."""
+        settings_mod.save(settings, self.paths.settings_file)
+        if settings.start_at_login != self.settings.start_at_login:
+            try:
+                autostart.set_enabled(settings.start_at_login)
+            except OSError as exc:
+                log.warning("could not change start at login: %s", exc)
+        self.settings = settings
+        self.window.search.set_roots(settings.roots)
+        old = self.runner
+        if old is None or old.isFinished():
+            self._start_runner(settings)
+        else:
+            old.finished.connect(self._restart_runner)
+            old.request_stop()
+
+    def _restart_runner(self) -> None:
+        if self.sender() is self.runner and not self._quitting:
+            self._start_runner(self.settings)
+
+    # -- windows -----------------------------------------------------------
+    def show_skipped(self) -> None:
+        self.skipped.set_skipped(self.last_stats.get("skipped", []))
+        self.skipped.show()
+        self.skipped.raise_()
+
+    def show_quick(self) -> None:
+        self.quick.popup()
+
+    def handle_command(self, command: str) -> None:
+        """A later start of Gemseek asked for something (see app.ui.single_instance)."""
+        if command == "quick":
+            self.show_quick()
+        elif command == "settings":
+            self.show_settings()
+        else:
+            self.window.focus_search()
+
+    def _window_closing(self) -> None:
+        if self.window.keep_running and not self._marker("tray-notice-shown").exists():
+            self.tray.notify("Gemseek keeps running",
+                             "Gemseek stays in the tray and keeps your index fresh. Quit it from the tray menu.")
+            self._marker("tray-notice-shown").touch()
+
+    # -- quit --------------------------------------------------------------
+    def quit(self) -> None:
+        if self._quitting:
+            return
+        self._quitting = True
+        self.window.keep_running = False
+        self.quick.hide()
+        self.window.hide()
+        runner = self.runner
+        if runner is not None and runner.isRunning():
+            runner.finished.connect(self._finish)
+            runner.request_stop()
+        else:
+            self._finish()
+
+    def _finish(self) -> None:
+        if self.runner is not None:
+            self.runner.wait(10_000)  # it emitted finished; let the thread itself end
+        self.client.close()
+        self.tray.icon.hide()
+        self.done = True
+        self.stopped.emit()

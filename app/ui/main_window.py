@@ -1,0 +1,72 @@
+"""The main window: composes the search panel, the status bar and the menus; no business logic."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import QMainWindow, QWidget
+
+from app.ui.index_status import IndexStatus
+from app.ui.search_panel import SearchPanel
+from app.ui.workers import SearchClient
+
+
+class MainWindow(QMainWindow):
+    """Search window.
+
+    Signals:
+        settings_requested(), skipped_requested(), pause_toggled(), quit_requested(),
+        add_folder_requested()
+        closing(): the user closed the window (the app decides whether to keep running).
+    """
+
+    settings_requested = Signal()
+    skipped_requested = Signal()
+    pause_toggled = Signal()
+    quit_requested = Signal()
+    add_folder_requested = Signal()
+    closing = Signal()
+
+    def __init__(self, client: SearchClient, roots: tuple[str, ...] = (), parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Gemseek")
+        self.resize(1000, 640)
+        self.search = SearchPanel(client, roots=roots)
+        self.setCentralWidget(self.search)
+        self.status = IndexStatus(self.statusBar())
+        self.status.pause_button.clicked.connect(self.pause_toggled)
+        menu = self.menuBar().addMenu("&Gemseek")
+        self._action(menu, "Add folder…", self.add_folder_requested, "Ctrl+O")
+        self._action(menu, "Skipped files…", self.skipped_requested)
+        self.pause_action = self._action(menu, "Pause indexing", self.pause_toggled)
+        self._action(menu, "Settings…", self.settings_requested, QKeySequence.StandardKey.Preferences)
+        menu.addSeparator()
+        self._action(menu, "Quit", self.quit_requested, QKeySequence.StandardKey.Quit)
+        self.keep_running = False  # set when a tray icon keeps Gemseek alive without the window
+
+    def _action(self, menu, text: str, signal: Signal, shortcut=None) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(signal.emit)
+        menu.addAction(action)
+        return action
+
+    def set_paused(self, paused: bool) -> None:
+        self.pause_action.setText("Resume indexing" if paused else "Pause indexing")
+
+    def focus_search(self) -> None:
+        self.show()
+        self.raise_()
+        self.activateWindow()
+        self.search.box.setFocus()
+        self.search.box.selectAll()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.closing.emit()
+        if self.keep_running:
+            event.ignore()
+            self.hide()
+        else:
+            event.accept()
+            self.quit_requested.emit()

@@ -1,0 +1,196 @@
+"""Settings: folders, exclusions, size limit, embedding dimension, quantization, threads.
+
+The dialog edits a copy; OK validates it with :class:`~app.core.settings.Settings`
+(a bad value is explained and nothing is applied) and emits ``applied``. The
+dimension and quantization choices show what they cost and give, from the
+measurements in ``resources/tradeoffs.json`` (see bench/RESULTS.md).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QPlainTextEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.core.embedder import DIMENSIONS
+from app.core.errors import SettingsError
+from app.core.model import QUANTIZATIONS
+from app.core.paths import resources_dir
+from app.core.settings import Settings
+
+UI_QUANTIZATIONS = tuple(q for q in QUANTIZATIONS if q not in ("F32", "BF16"))
+
+
+def load_tradeoffs(path: Path | None = None) -> dict:
+    """The measured trade-offs shown next to the dimension and quantization choices."""
+    path = path or resources_dir() / "tradeoffs.json"
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def dimension_text(dim: int, tradeoffs: dict) -> str:
+    d = tradeoffs["dimension"][str(dim)]
+    return (f"{dim}: vector index {d['index_mb_per_10k_chunks']:.0f} MB per 10,000 passages · "
+            f"search p95 {d['search_p95_ms_100k']:.0f} ms at 100,000 passages · "
+            f"quality (nDCG@10) {d['ndcg10']:.3f}")
+
+
+def quantization_text(qtype: str, tradeoffs: dict) -> str:
+    q = tradeoffs["quantization"][qtype]
+    return (f"{qtype}: model {q['file_mb']:.0f} MB · {q['tokens_per_s']:.0f} tokens/s while indexing · "
+            f"query {q['query_ms']:.0f} ms · fidelity {q['cosine_mean']:.4f} (cosine to the original)")
+
+
+class FolderList(QWidget):
+    """The folders to index, with Add and Remove buttons."""
+
+    def __init__(self, folders: tuple[str, ...], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.list = QListWidget()
+        self.list.addItems(list(folders))
+        add = QPushButton("Add folder…")
+        remove = QPushButton("Remove")
+        add.clicked.connect(self.ask_folder)
+        remove.clicked.connect(self.remove_selected)
+        buttons = QVBoxLayout()
+        buttons.addWidget(add)
+        buttons.addWidget(remove)
+        buttons.addStretch(1)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.list, 1)
+        row.addLayout(buttons)
+
+    def folders(self) -> tuple[str, ...]:
+        return tuple(self.list.item(i).text() for i in range(self.list.count()))
+
+    def add(self, folder: str) -> None:
+        folder = str(Path(folder).expanduser().resolve())
+        if folder not in self.folders():
+            self.list.addItem(folder)
+
+    def ask_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Choose a folder to index", str(Path.home()))
+        if folder:
+            self.add(folder)
+
+    def remove_selected(self) -> None:
+        for item in self.list.selectedItems():
+            self.list.takeItem(self.list.row(item))
+
+
+class SettingsDialog(QDialog):
+    """Edit the settings; OK applies them without a restart.
+
+    Signals:
+        applied(Settings): the new, validated settings.
+    """
+
+    applied = Signal(object)
+
+    def __init__(self, settings: Settings, tradeoffs: dict | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Gemseek settings")
+        self.settings = settings
+        self.tradeoffs = tradeoffs or load_tradeoffs()
+        self.folders = FolderList(settings.roots)
+        self.excludes = QPlainTextEdit("\n".join(settings.excludes))
+        self.excludes.setPlaceholderText("One pattern per line, e.g. *.log or node_modules")
+        self.excludes.setMaximumHeight(90)
+        self.max_mb = QSpinBox(minimum=1, maximum=10_000, suffix=" MB", value=settings.max_file_mb)
+        self.dimension = QComboBox()
+        for dim in DIMENSIONS:
+            self.dimension.addItem(str(dim), dim)
+        self.dimension.setCurrentIndex(self.dimension.findData(settings.dimension))
+        self.dimension_note = QLabel(wordWrap=True)
+        self.quantization = QComboBox()
+        for q in UI_QUANTIZATIONS:
+            self.quantization.addItem(q, q)
+        if self.quantization.findData(settings.quantization) < 0:
+            self.quantization.addItem(settings.quantization, settings.quantization)
+        self.quantization.setCurrentIndex(self.quantization.findData(settings.quantization))
+        self.quantization_note = QLabel(wordWrap=True)
+        self.threads = QSpinBox(minimum=0, maximum=256, value=settings.threads, specialValueText="automatic")
+        self.gentle = QCheckBox("Gentle: index at idle priority, so other programs stay fast")
+        self.gentle.setChecked(settings.gentle)
+        self.start_at_login = QCheckBox("Start Gemseek in the tray when I log in")
+        self.start_at_login.setChecked(settings.start_at_login)
+        shortcut = QLabel("Quick search from anywhere: bind the command <code>gemseek quick</code> to a key "
+                          "in your desktop's keyboard settings (works on X11, Wayland, macOS and Windows). "
+                          "Gemseek does not grab a global hotkey itself.", wordWrap=True)
+        self.error = QLabel(wordWrap=True)
+        self.error.setStyleSheet("color: palette(link)")
+        self.dimension.currentIndexChanged.connect(self._explain)
+        self.quantization.currentIndexChanged.connect(self._explain)
+        self._explain()
+
+        form = QFormLayout()
+        form.addRow("Folders to index", self.folders)
+        form.addRow("Leave out", self.excludes)
+        form.addRow("Skip files larger than", self.max_mb)
+        form.addRow("Embedding dimension", self.dimension)
+        form.addRow("", self.dimension_note)
+        form.addRow("Model quantization", self.quantization)
+        form.addRow("", self.quantization_note)
+        form.addRow("CPU threads", self.threads)
+        form.addRow("", self.gentle)
+        form.addRow("", self.start_at_login)
+        form.addRow("Quick search", shortcut)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(buttons)
+
+    def _explain(self) -> None:
+        dim, qtype = self.dimension.currentData(), self.quantization.currentData()
+        note = dimension_text(dim, self.tradeoffs)
+        if dim != self.settings.dimension:
+            note += "\nChanging it rebuilds the vector index from stored vectors in the background (no re-embedding)."
+        self.dimension_note.setText(note)
+        note = quantization_text(qtype, self.tradeoffs) if qtype in self.tradeoffs["quantization"] else qtype
+        if qtype != self.settings.quantization:
+            note += "\nChanging it converts the model and embeds every passage again in the background."
+        self.quantization_note.setText(note)
+
+    def edited(self) -> Settings:
+        """The settings as edited (raises SettingsError when a value is not valid)."""
+        excludes = tuple(line.strip() for line in self.excludes.toPlainText().splitlines() if line.strip())
+        return self.settings.replace(
+            roots=self.folders.folders(),
+            excludes=excludes,
+            max_file_mb=self.max_mb.value(),
+            dimension=self.dimension.currentData(),
+            quantization=self.quantization.currentData(),
+            threads=self.threads.value(),
+            gentle=self.gentle.isChecked(),
+            start_at_login=self.start_at_login.isChecked(),
+        )
+
+    def accept(self) -> None:
+        try:
+            new = self.edited()
+        except SettingsError as exc:
+            self.error.setText(str(exc))
+            return
+        if new != self.settings:
+            self.applied.emit(new)
+        super().accept()

@@ -1,0 +1,249 @@
+"""Background work for the desktop app: the only module that starts threads.
+
+Searching and indexing each own their native handles (a llama.cpp context, an
+SQLite connection, an hnswlib index) on a thread of their own. Only plain data
+crosses to the GUI thread, through queued signals.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+from app.core.catalog import Filters
+from app.core.errors import GemseekError
+from app.core.progress import Cancelled, CancelToken
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    """One query as typed, with its filters; ``id`` orders requests."""
+
+    id: int
+    query: str
+    filters: Filters = field(default_factory=Filters)
+    limit: int = 30
+
+
+class _SearchWorker(QObject):
+    answered = Signal(object, object, float)
+    failed = Signal(object, str)
+
+    def __init__(self, open_service: Callable, latest: Callable[[], int]) -> None:
+        super().__init__()
+        self._open = open_service
+        self._latest = latest
+        self._service = None
+
+    @Slot(object)
+    def run(self, request: SearchRequest) -> None:
+        if request.id != self._latest():
+            return  # a newer request is already queued behind this one
+        try:
+            if self._service is None:
+                self._service = self._open()
+            started = time.perf_counter()
+            results = self._service.search(request.query, request.limit, request.filters)
+            self.answered.emit(request, results, (time.perf_counter() - started) * 1000)
+        except GemseekError as exc:
+            self._close()  # e.g. nothing indexed yet: open again on the next query
+            self.failed.emit(request, str(exc))
+        except Exception as exc:
+            log.exception("search failed")
+            self._close()
+            self.failed.emit(request, f"search failed: {exc}")
+
+    @Slot(object)
+    def reopen(self, open_service: Callable) -> None:
+        self._close()
+        self._open = open_service
+
+    @Slot()
+    def shutdown(self) -> None:
+        self._close()
+        QThread.currentThread().quit()
+
+    def _close(self) -> None:
+        if self._service is not None:
+            self._service.close()
+            self._service = None
+
+
+class SearchClient(QObject):
+    """Send queries to the search thread; hand back only the newest answer.
+
+    Args:
+        open_service: called on the search thread to open a search service
+            (an object with ``search(query, limit, filters)`` and ``close()``).
+
+    Signals:
+        answered(SearchRequest, list[Result], float): results of the newest
+            request and the milliseconds they took.
+        failed(SearchRequest, str): the newest request could not be answered.
+    """
+
+    answered = Signal(object, object, float)
+    failed = Signal(object, str)
+    _run = Signal(object)
+    _reopen = Signal(object)
+    _shutdown = Signal()
+
+    def __init__(self, open_service: Callable, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._latest_id = 0
+        self._thread = QThread()
+        self._thread.setObjectName("gemseek-search")
+        self._worker = _SearchWorker(open_service, lambda: self._latest_id)
+        self._worker.moveToThread(self._thread)
+        self._run.connect(self._worker.run)
+        self._reopen.connect(self._worker.reopen)
+        self._shutdown.connect(self._worker.shutdown)
+        self._worker.answered.connect(self._on_answered)
+        self._worker.failed.connect(self._on_failed)
+        self._thread.start()
+
+    def submit(self, query: str, filters: Filters = Filters(), limit: int = 30) -> SearchRequest:
+        """Queue ``query``; any answer to an older request will be dropped."""
+        self._latest_id += 1
+        request = SearchRequest(self._latest_id, query, filters, limit)
+        self._run.emit(request)
+        return request
+
+    def reopen(self, open_service: Callable) -> None:
+        """Use a new service from the next query on (settings or the index changed)."""
+        self._reopen.emit(open_service)
+
+    def close(self) -> None:
+        if self._thread.isRunning():
+            self._shutdown.emit()
+            self._thread.wait(10_000)
+
+    def _on_answered(self, request: SearchRequest, results: list, ms: float) -> None:
+        if request.id == self._latest_id:
+            self.answered.emit(request, results, ms)
+
+    def _on_failed(self, request: SearchRequest, message: str) -> None:
+        if request.id == self._latest_id:
+            self.failed.emit(request, message)
+
+
+class IndexRunner(QThread):
+    """Keep the index up to date on a thread of its own.
+
+    It opens the index service (which may first fetch and convert the model),
+    catches up with the disk, then indexes changes as the watcher reports
+    them, until stopped. Pausing cancels the current work at its next check;
+    resuming catches up again.
+
+    Args:
+        open_service: called on this thread with a progress callback; returns
+            an :class:`~app.core.services.IndexService`-like object.
+
+    Signals:
+        progress(Progress): every step of preparing and indexing.
+        state(str): "preparing", "indexing", "watching", "paused", "stopped" or "failed".
+        stats(dict): the catalog's counts after each pass.
+        failed(str): a message for the user; the runner has stopped.
+    """
+
+    progress = Signal(object)
+    state = Signal(str)
+    stats = Signal(dict)
+    failed = Signal(str)
+
+    def __init__(self, open_service: Callable, parent: QObject | None = None, *, gentle: bool = False) -> None:
+        super().__init__(parent)
+        self.setObjectName("gemseek-index")
+        self.gentle = gentle
+        self._open = open_service
+        self._stop = threading.Event()
+        self._resume = threading.Event()
+        self._resume.set()
+        self._cancel = CancelToken()
+        self._retry: list = []
+        self._lock = threading.Lock()
+
+    # -- control (any thread) ----------------------------------------------
+    def pause(self) -> None:
+        self._resume.clear()
+        self._cancel.cancel()
+
+    def resume(self) -> None:
+        self._resume.set()
+
+    @property
+    def paused(self) -> bool:
+        return not self._resume.is_set()
+
+    def retry(self, paths: list) -> None:
+        """Index these skipped files again at the next chance."""
+        with self._lock:
+            self._retry.extend(paths)
+        self._cancel.cancel()
+
+    def request_stop(self) -> None:
+        """Stop at the next check without waiting; ``finished`` follows."""
+        self._stop.set()
+        self._resume.set()
+        self._cancel.cancel()
+
+    def stop(self, wait_ms: int = 30_000) -> bool:
+        """Stop and wait (for tests and shutdown); True when the thread ended."""
+        self.request_stop()
+        return self.wait(wait_ms)
+
+    # -- the thread --------------------------------------------------------
+    def run(self) -> None:
+        if self.gentle:
+            # Idle priority (SCHED_IDLE on Linux); llama.cpp's threads and the extraction
+            # processes started from here inherit it.
+            self.setPriority(QThread.Priority.IdlePriority)
+        self.state.emit("preparing")
+        try:
+            service = self._open(self.progress.emit, self._cancel)
+        except Cancelled:
+            self.state.emit("stopped")
+            return
+        except Exception as exc:
+            if not isinstance(exc, GemseekError):
+                log.exception("could not start indexing")
+            self.failed.emit(str(exc))
+            self.state.emit("failed")
+            return
+        try:
+            self._loop(service)
+        except Exception as exc:
+            log.exception("indexing stopped")
+            self.failed.emit(str(exc))
+            self.state.emit("failed")
+            return
+        finally:
+            service.close()
+        self.state.emit("stopped")
+
+    def _loop(self, service) -> None:
+        while not self._stop.is_set():
+            if not self._resume.is_set():
+                self.state.emit("paused")
+                self._resume.wait()
+                continue
+            self._cancel = CancelToken()
+            try:
+                with self._lock:
+                    retry, self._retry = self._retry, []
+                if retry:
+                    service.retry(retry, cancel=self._cancel)
+                self.state.emit("indexing")
+                for _batch, _status in service.watch(cancel=self._cancel):
+                    self.stats.emit(service.stats())
+                    self.state.emit("watching")
+            except Cancelled:
+                pass
+

@@ -1,0 +1,194 @@
+"""The whole app over a fake embedder: index, search, pause, settings, quick search, quit."""
+
+from __future__ import annotations
+
+import itertools
+import time
+
+import pytest
+from PySide6.QtCore import Qt, QThread, QTimer
+
+from app.core import settings as settings_mod
+from app.core.settings import Settings
+from app.main import index_opener, search_opener
+from app.ui.controller import AppController
+from app.ui.tray import Tray
+from tests.helpers.fakes import FakeEmbedder
+
+
+class SlowFakeEmbedder(FakeEmbedder):
+    """Takes time per batch like a real model (sleeping releases the GIL, as llama.cpp does)."""
+
+    def embed_documents(self, texts, titles=None, *, full=False):
+        time.sleep(0.02 * len(texts))
+        return super().embed_documents(texts, titles, full=full)
+
+
+def fake_factory(settings: Settings) -> FakeEmbedder:
+    return FakeEmbedder(settings.dimension)
+
+
+@pytest.fixture
+def app_controller(qtbot, paths, docs):
+    settings = Settings(roots=(str(docs),))
+    settings_mod.save(settings, paths.settings_file)
+    controller = AppController(paths, settings, search_opener(paths, fake_factory),
+                               index_opener(paths, fake_factory), Tray(qtbot_icon()))
+    yield controller
+    shut_down(qtbot, controller)
+
+
+def shut_down(qtbot, controller: AppController) -> None:
+    controller.quit()
+    qtbot.waitUntil(lambda: controller.done, timeout=30_000)
+    controller.window.deleteLater()
+
+
+def qtbot_icon():
+    from PySide6.QtGui import QIcon
+
+    from app.core.paths import resources_dir
+
+    return QIcon(str(resources_dir() / "icons" / "gemseek.svg"))
+
+
+def wait_state(qtbot, controller: AppController, state: str, timeout: int = 30_000) -> None:
+    qtbot.waitUntil(lambda: controller.window.status.state == state, timeout=timeout)
+
+
+def search(qtbot, controller: AppController, text: str) -> list[str]:
+    panel = controller.window.search
+    panel.box.clear()
+    with qtbot.waitSignal(panel.searched, timeout=10_000):
+        qtbot.keyClicks(panel.box, text)
+    return [panel.model.result(i).path.name for i in range(panel.model.rowCount())]
+
+
+def test_start_indexes_then_searches_and_counts(qtbot, app_controller):
+    app_controller.start(first_run=False)
+    wait_state(qtbot, app_controller, "watching")
+    assert search(qtbot, app_controller, "rent increase")[0] == "rent.txt"
+    assert "4 files" in app_controller.window.status.files.text()
+
+
+def test_a_new_file_becomes_searchable_while_running(qtbot, app_controller, docs):
+    app_controller.start(first_run=False)
+    wait_state(qtbot, app_controller, "watching")
+    (docs / "whale.txt").write_text("Call me Ishmael. The white whale swam by.", encoding="utf-8")
+    qtbot.waitUntil(lambda: "5 files" in app_controller.window.status.files.text(), timeout=30_000)
+    assert search(qtbot, app_controller, "white whale Ishmael")[0] == "whale.txt"
+
+
+def test_pause_and_resume(qtbot, app_controller):
+    app_controller.start(first_run=False)
+    wait_state(qtbot, app_controller, "watching")
+    app_controller.window.status.pause_button.click()
+    wait_state(qtbot, app_controller, "paused")
+    assert app_controller.window.pause_action.text() == "Resume indexing"
+    assert app_controller.tray.pause_action.text() == "Resume indexing"
+    assert search(qtbot, app_controller, "soup")[0] == "recipe.md"  # search works while paused
+    app_controller.toggle_pause()
+    wait_state(qtbot, app_controller, "watching")
+
+
+def test_changing_the_dimension_switches_search_when_ready(qtbot, app_controller, paths):
+    app_controller.start(first_run=False)
+    wait_state(qtbot, app_controller, "watching")
+    with qtbot.waitSignal(app_controller.search_switched, timeout=30_000) as blocker:
+        app_controller.apply(app_controller.settings.replace(dimension=256))
+    assert blocker.args[0].dimension == 256
+    assert settings_mod.load(paths.settings_file).dimension == 256
+    assert (paths.data / "index" / "vectors-256.hnsw.json").is_file()
+    assert search(qtbot, app_controller, "garden tomatoes")[0] == "garden.md"
+
+
+def test_gentle_and_start_at_login_apply_without_restart(qtbot, app_controller, tmp_path):
+    app_controller.start(first_run=False)
+    wait_state(qtbot, app_controller, "watching")
+    app_controller.apply(app_controller.settings.replace(gentle=True, start_at_login=True))
+    qtbot.waitUntil(lambda: app_controller.runner.gentle and app_controller.window.status.state == "watching",
+                    timeout=30_000)
+    assert app_controller.runner.priority() == QThread.Priority.IdlePriority
+    assert (tmp_path / "xdg-config" / "autostart" / "gemseek.desktop").is_file()
+    app_controller.apply(app_controller.settings.replace(start_at_login=False))
+    assert not (tmp_path / "xdg-config" / "autostart" / "gemseek.desktop").exists()
+
+
+def test_skipped_files_are_listed_and_retried(qtbot, app_controller, docs):
+    (docs / "noise.txt").write_bytes(bytes(range(256)) * 64)
+    app_controller.start(first_run=False)
+    wait_state(qtbot, app_controller, "watching")
+    app_controller.show_skipped()
+    table = app_controller.skipped.table
+    assert table.rowCount() == 1 and table.item(0, 1).text() == "binary file"
+    (docs / "noise.txt").write_text("now it is a note about bicycles", encoding="utf-8")
+    app_controller.skipped.retry_button.click()
+    qtbot.waitUntil(lambda: table.rowCount() == 0, timeout=30_000)
+    assert search(qtbot, app_controller, "bicycles")[0] == "noise.txt"
+
+
+def test_quick_search_popup_opens_focused_and_hides_on_escape(qtbot, app_controller):
+    app_controller.start(first_run=False)
+    wait_state(qtbot, app_controller, "watching")
+    app_controller.handle_command("quick")
+    quick = app_controller.quick
+    assert quick.isVisible() and quick.windowFlags() & Qt.WindowType.FramelessWindowHint
+    qtbot.waitUntil(lambda: quick.panel.box.hasFocus())
+    with qtbot.waitSignal(quick.panel.searched, timeout=10_000):
+        qtbot.keyClicks(quick.panel.box, "carrots onions")
+    assert quick.panel.model.result(0).path.name == "recipe.md"
+    qtbot.keyClick(quick.panel.box, Qt.Key.Key_Escape)
+    assert not quick.isVisible()
+
+
+def test_first_run_folders_are_saved_and_indexed(qtbot, paths, docs):
+    settings = Settings()
+    controller = AppController(paths, settings, search_opener(paths, fake_factory),
+                               index_opener(paths, fake_factory), Tray(qtbot_icon()))
+    controller.start(first_run=True)
+    dialog = controller.first_run
+    assert "Gemma Terms of Use" in dialog.findChildren(type(dialog.use_samples.parent().findChild(
+        __import__("PySide6.QtWidgets", fromlist=["QLabel"]).QLabel)))[0].text()
+    dialog.folders.list.clear()
+    dialog.folders.add(str(docs))
+    dialog.accept()
+    assert settings_mod.load(paths.settings_file).roots == (str(docs),)
+    qtbot.waitUntil(lambda: "4 files" in controller.window.status.files.text(), timeout=30_000)
+    assert (paths.config / "first-run-done").exists()
+    shut_down(qtbot, controller)
+
+
+def test_without_folders_the_samples_are_searchable(qtbot, paths):
+    controller = AppController(paths, Settings(), search_opener(paths, fake_factory),
+                               index_opener(paths, fake_factory), Tray(qtbot_icon()))
+    controller.start(first_run=False)
+    wait_state(qtbot, controller, "watching", timeout=60_000)
+    assert (paths.data / "samples-index").is_dir()
+    assert search(qtbot, controller, "Gettysburg")
+    shut_down(qtbot, controller)
+
+
+def test_event_loop_keeps_ticking_while_indexing_and_searching(qtbot, paths, tmp_path):
+    docs = tmp_path / "many"
+    docs.mkdir()
+    for i in range(60):
+        (docs / f"note{i}.txt").write_text(f"Note {i} about topic {i % 7}. " * 40, encoding="utf-8")
+    slow = lambda s: SlowFakeEmbedder(s.dimension)  # noqa: E731
+    controller = AppController(paths, Settings(roots=(str(docs),)), search_opener(paths, slow),
+                               index_opener(paths, slow), Tray(qtbot_icon()))
+    ticks: list[float] = []
+    timer = QTimer(interval=10)
+    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    timer.start()
+    controller.start(first_run=False)
+    qtbot.waitUntil(lambda: controller.window.status.state == "indexing", timeout=30_000)
+    panel = controller.window.search
+    for word in ("topic", "note 3", "about topic 5"):
+        panel.box.setText(word)
+        qtbot.wait(150)
+    wait_state(qtbot, controller, "watching", timeout=120_000)
+    timer.stop()
+    gaps = [b - a for a, b in itertools.pairwise(ticks)]
+    assert len(ticks) > 50
+    assert max(gaps) < 0.1, f"the event loop stalled for {max(gaps) * 1000:.0f} ms"
+    shut_down(qtbot, controller)

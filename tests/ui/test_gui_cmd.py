@@ -1,0 +1,29 @@
+"""`gemseek` without a display falls back to the terminal demo instead of crashing."""
+
+from __future__ import annotations
+
+import argparse
+
+from app.cli import gui_cmd
+from app.main import has_display
+
+
+def test_has_display_follows_the_environment(monkeypatch):
+    monkeypatch.setattr("sys.platform", "linux")
+    for name in ("QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY"):
+        monkeypatch.delenv(name, raising=False)
+    assert not has_display()
+    monkeypatch.setenv("WAYLAND_DISPLAY", "wayland-0")
+    assert has_display()
+    monkeypatch.delenv("WAYLAND_DISPLAY")
+    monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
+    assert has_display()
+
+
+def test_no_display_runs_the_demo(monkeypatch, capsys, paths):
+    calls = []
+    monkeypatch.setattr("app.main.has_display", lambda: False)
+    monkeypatch.setattr(gui_cmd.demo_cmd, "run", lambda args, p: calls.append(p) or 0)
+    assert gui_cmd.run(argparse.Namespace(gui_command="show"), paths) == 0
+    assert calls == [paths]
+    assert "no display" in capsys.readouterr().err

@@ -1,0 +1,119 @@
+"""The search box answers as you type, drops stale answers, and opens results from the keyboard."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QObject, Qt, QUrl, Slot
+from PySide6.QtGui import QDesktopServices, QGuiApplication
+
+from app.ui.search_panel import SearchPanel
+
+
+class UrlCatcher(QObject):
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[QUrl] = []
+
+    @Slot(QUrl)
+    def open(self, url: QUrl) -> None:
+        self.urls.append(url)
+
+
+@pytest.fixture
+def opened():
+    """Route QDesktopServices.openUrl for file URLs to a catcher instead of the desktop."""
+    catcher = UrlCatcher()
+    QDesktopServices.setUrlHandler("file", catcher, "open")
+    yield catcher.urls
+    QDesktopServices.unsetUrlHandler("file")
+
+
+@pytest.fixture
+def panel(qtbot, client, indexed):
+    panel = SearchPanel(client, roots=indexed[1].roots)
+    qtbot.addWidget(panel)
+    panel.show()
+    return panel
+
+
+def type_query(qtbot, panel: SearchPanel, text: str):
+    with qtbot.waitSignal(panel.searched, timeout=10_000) as blocker:
+        qtbot.keyClicks(panel.box, text)
+    return blocker.args
+
+
+def names(panel: SearchPanel) -> list[str]:
+    return [panel.model.result(i).path.name for i in range(panel.model.rowCount())]
+
+
+def test_typing_shows_results_with_the_best_first(qtbot, panel):
+    request, count, _ms = type_query(qtbot, panel, "rent increase landlord")
+    assert request.query == "rent increase landlord"
+    assert count == panel.model.rowCount() > 0
+    assert names(panel)[0] == "rent.txt"
+    assert "files" in panel.message.text()
+    assert "rent" in panel.preview.toPlainText()
+
+
+def test_only_the_last_query_of_a_burst_is_answered(qtbot, panel):
+    seen = []
+    panel.searched.connect(lambda req, n, ms: seen.append(req.query))
+    qtbot.keyClicks(panel.box, "tomatoes sun")
+    qtbot.waitUntil(lambda: bool(seen), timeout=10_000)
+    assert seen == ["tomatoes sun"]  # debounced: one request for eleven keystrokes
+    assert names(panel)[0] == "garden.md"
+
+
+def test_stale_answers_are_dropped(qtbot, client):
+    answers = []
+    client.answered.connect(lambda req, results, ms: answers.append(req.query))
+    client.submit("rent")
+    client.submit("soup onions")
+    with qtbot.waitSignal(client.answered, timeout=10_000):
+        last = client.submit("garden tomatoes")
+    qtbot.wait(50)
+    assert answers == [last.query]
+
+
+def test_empty_query_clears_without_error(qtbot, panel):
+    type_query(qtbot, panel, "soup")
+    panel.box.clear()
+    panel.search_now()
+    assert panel.model.rowCount() == 0 and panel.message.text() == ""
+
+
+def test_keyboard_moves_and_enter_opens(qtbot, panel, opened):
+    type_query(qtbot, panel, "HTTP retry backoff")
+    first = panel.current()
+    qtbot.keyClick(panel.box, Qt.Key.Key_Down)
+    assert panel.view.currentIndex().row() == 1
+    qtbot.keyClick(panel.box, Qt.Key.Key_Up)
+    assert panel.current() == first
+    with qtbot.waitSignal(panel.opened) as blocker:
+        qtbot.keyClick(panel.box, Qt.Key.Key_Return)
+    assert blocker.args == [first.path]
+    assert [Path(u.toLocalFile()) for u in opened] == [first.path]
+
+
+def test_ctrl_enter_reveals_the_folder_and_copy_path(qtbot, panel, opened):
+    type_query(qtbot, panel, "soup carrots")
+    panel.view.setFocus()
+    qtbot.keyClick(panel.view, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert [Path(u.toLocalFile()) for u in opened] == [panel.current().path.parent]
+    panel.copy_path()
+    assert QGuiApplication.clipboard().text() == str(panel.current().path)
+
+
+def test_type_filter_limits_results(qtbot, panel):
+    type_query(qtbot, panel, "retry garden soup rent")
+    assert len(names(panel)) == 4
+    with qtbot.waitSignal(panel.searched, timeout=10_000):
+        panel.type_box.setCurrentIndex(panel.type_box.findText("Source code"))
+    assert names(panel) == ["retry.py"]
+
+
+def test_escape_is_reported(qtbot, panel):
+    with qtbot.waitSignal(panel.escaped):
+        qtbot.keyClick(panel.box, Qt.Key.Key_Escape)
