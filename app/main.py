@@ -101,7 +101,8 @@ def run_gui(paths: Paths, command: str = "show", embedder_factory: Callable | No
     app.setQuitOnLastWindowClosed(False)
     first_run = not (paths.config / "first-run-done").exists() and not settings.roots
     controller = AppController(paths, settings, search_opener(paths, embedder_factory),
-                               index_opener(paths, embedder_factory), tray)
+                               index_opener(paths, embedder_factory), tray,
+                               prepare_models=embedder_factory is None)
     server.command.connect(controller.handle_command)
     controller.stopped.connect(app.quit)
     app.aboutToQuit.connect(controller.quit)  # a session logout quits without the menu

@@ -1,4 +1,4 @@
-"""``gemseek model fetch|status``: get the EmbeddingGemma checkpoint and show what is installed."""
+"""``gemseek model fetch|prepare|status``: get the checkpoint, make a model ready, show what is installed."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ from typing import Any
 from app.cli.term import ProgressPrinter, human_bytes
 from app.core import checkpoint, model
 from app.core import settings as settings_mod
+from app.core.errors import GemseekError
 from app.core.fetch import fetch_checkpoint
+from app.core.model import QUANTIZATIONS
 from app.core.paths import Paths
 
 TERMS_MARKER = "gemma-terms-shown"
@@ -53,6 +55,19 @@ def register(subparsers: Any) -> None:
     )
     fetch.set_defaults(func=run_fetch)
 
+    prepare = actions.add_parser(
+        "prepare",
+        help="fetch and convert whatever the configured (or given) type still needs",
+        description="Make the model ready to use: fetch the checkpoint if it is missing, then "
+        "convert it to the type (the configured one unless --type says otherwise). Does nothing "
+        "when the file is there. The desktop app runs this as a child process.",
+    )
+    prepare.add_argument("--type", default=None, choices=QUANTIZATIONS, type=str.upper, metavar="TYPE",
+                         help="the GGUF type to make ready (default: the configured one)")
+    prepare.add_argument("--progress", choices=("bar", "json"), default="bar",
+                         help="how to report progress: a terminal bar, or one JSON object per line on stdout")
+    prepare.set_defaults(func=run_prepare)
+
     status = actions.add_parser("status", help="show what is installed")
     status.add_argument("--json", action="store_true", help="print machine-readable JSON")
     status.set_defaults(func=run_status)
@@ -74,6 +89,56 @@ def run_fetch(args: argparse.Namespace, paths: Paths) -> int:
     finally:
         printer.close()
     return 0
+
+
+def run_prepare(args: argparse.Namespace, paths: Paths) -> int:
+    """Fetch and convert what is missing for one type; JSON progress lines for a parent process."""
+    from app.core.model_setup import prepare_model
+
+    settings = settings_mod.load(paths.settings_file)
+    if args.type:
+        settings = settings.replace(quantization=args.type)
+    as_json = args.progress == "json"
+    if not as_json:
+        _show_terms_once(paths)
+    printer = ProgressPrinter()
+
+    def report(p) -> None:
+        if as_json:
+            print(json.dumps({"stage": p.stage, "done": p.done, "total": p.total, "unit": p.unit,
+                              "message": p.message}), flush=True)
+        else:
+            printer(p)
+
+    _stop_cleanly_on_sigterm()
+    try:
+        for p in prepare_model(paths, settings):
+            report(p)
+    except GemseekError as exc:
+        if not as_json:
+            raise
+        print(json.dumps({"stage": "error", "message": str(exc)}), flush=True)
+        return 1
+    finally:
+        printer.close()
+    path = paths.gguf_file(settings.quantization)
+    if as_json:
+        print(json.dumps({"stage": "ready", "message": f"{settings.quantization} model ready", "path": str(path)}),
+              flush=True)
+    else:
+        print(f"{settings.quantization} model ready: {path}")
+    return 0
+
+
+def _stop_cleanly_on_sigterm() -> None:
+    """Turn SIGTERM (a parent's cancel) into KeyboardInterrupt, so the converter child is stopped too."""
+    import signal
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    if hasattr(signal, "SIGTERM"):
+        signal.signal(signal.SIGTERM, stop)
 
 
 def _show_terms_once(paths: Paths) -> None:

@@ -52,6 +52,14 @@ class Paths:
         models = Path(models_env).expanduser().resolve() if models_env else paths["data"] / "models"
         return cls(models=models, **paths)
 
+    def child_env(self) -> dict[str, str]:
+        """Environment variables that make a child ``gemseek`` use these same folders."""
+        env = {MODELS_ENV: str(self.models)}
+        root = self.config.parent
+        if all(getattr(self, name) == root / name for name in ("config", "data", "cache", "logs")):
+            env[HOME_ENV] = str(root)
+        return env
+
     @property
     def checkpoint(self) -> Path:
         """The verified sentence-transformers checkpoint folder."""

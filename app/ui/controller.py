@@ -20,6 +20,7 @@ from app.core.paths import Paths
 from app.core.settings import Settings
 from app.ui.first_run import FirstRunDialog
 from app.ui.main_window import MainWindow
+from app.ui.model_job import ModelJob
 from app.ui.quick_search import QuickSearch
 from app.ui.settings_dialog import SettingsDialog
 from app.ui.skipped_dialog import SkippedDialog
@@ -41,6 +42,8 @@ class AppController(QObject):
         search_opener: settings → a function that opens a search service (on the search thread).
         index_opener: settings → a function that opens an index service (on the index thread).
         tray: the tray icon (hidden where the desktop has none).
+        prepare_models: get a missing model (``gemseek model prepare`` in a child process)
+            before indexing; False when the openers bring their own embedder.
 
     Signals:
         search_switched(Settings): searching now uses these settings.
@@ -51,9 +54,10 @@ class AppController(QObject):
     stopped = Signal()
 
     def __init__(self, paths: Paths, settings: Settings, search_opener: SearchOpener, index_opener: IndexOpener,
-                 tray: Tray, parent: QObject | None = None) -> None:
+                 tray: Tray, parent: QObject | None = None, *, prepare_models: bool = True) -> None:
         super().__init__(parent)
         self.paths = paths
+        self.prepare_models = prepare_models  # False when the openers bring their own embedder (tests)
         self.settings = settings
         self.search_opener = search_opener
         self.index_opener = index_opener
@@ -64,6 +68,7 @@ class AppController(QObject):
         self.tray = tray
         self.skipped = SkippedDialog(self.window)
         self.runner: IndexRunner | None = None
+        self.model_job: ModelJob | None = None
         self.last_stats: dict = {}
         self._quitting = False
         self.done = False  # set once quitting has stopped every worker
@@ -92,17 +97,46 @@ class AppController(QObject):
         if not (hidden and self.window.keep_running) or first_run:
             self.window.show()
             self.window.focus_search()
-        self._start_runner(self.settings)
+        model_ready = self._model_ready(self.settings)
+        if model_ready:
+            self._start_runner(self.settings)
+        else:
+            self._prepare_model(self.settings)
         if first_run:
-            dialog = FirstRunDialog(model_ready=self._model_ready(), parent=self.window)
+            dialog = FirstRunDialog(model_ready=model_ready, job=self.model_job, parent=self.window)
             dialog.chosen.connect(self._first_folders)
             dialog.setModal(False)
             dialog.show()
             self.first_run = dialog
         self._marker("first-run-done").touch()
 
-    def _model_ready(self) -> bool:
-        return self.paths.gguf_file(self.settings.quantization).is_file()
+    def _model_ready(self, settings: Settings) -> bool:
+        return not self.prepare_models or self.paths.gguf_file(settings.quantization).is_file()
+
+    # -- the model ---------------------------------------------------------
+    def _prepare_model(self, settings: Settings) -> None:
+        """Fetch and convert in a child process; index with ``settings`` once it is ready."""
+        if self.model_job is not None and self.model_job.running:
+            if self.model_job.qtype == settings.quantization:
+                return
+            self.model_job.cancel()
+        job = ModelJob(self.paths, settings.quantization, self)
+        job.progress.connect(self.window.status.on_progress)
+        job.finished.connect(self._model_finished)
+        self.model_job = job
+        self.window.status.on_state("preparing")
+        job.start()
+
+    def _model_finished(self, ok: bool, message: str) -> None:
+        job = self.sender()
+        if self._quitting or job is not self.model_job:
+            return
+        if not ok:
+            self.window.status.on_failed(message)
+            self.window.status.on_state("model-missing")
+            return
+        if job.qtype == self.settings.quantization:
+            self.apply(self.settings, save=False)
 
     def _first_folders(self, folders: tuple[str, ...]) -> None:
         if folders:
@@ -148,7 +182,12 @@ class AppController(QObject):
         self.skipped.set_skipped(stats.get("skipped", []))
 
     def toggle_pause(self) -> None:
-        if self.runner is None:
+        job = self.model_job
+        if job is not None and job.running:
+            job.cancel()  # stop getting the model; the next toggle resumes
+            return
+        if self.runner is None or self.runner.isFinished():
+            self.apply(self.settings, save=False)  # get the model if needed, then index
             return
         if self.runner.paused:
             self.runner.resume()
@@ -172,9 +211,14 @@ class AppController(QObject):
         if folder:
             self.apply(self.settings.with_roots([folder]))
 
-    def apply(self, settings: Settings) -> None:
-        """Save ``settings`` and index with them; searching switches once their index is ready."""
-        settings_mod.save(settings, self.paths.settings_file)
+    def apply(self, settings: Settings, save: bool = True) -> None:
+        """Save ``settings`` and index with them; searching switches once their index is ready.
+
+        A quantization whose model is not there yet is fetched and converted
+        first, while the current index keeps indexing and answering.
+        """
+        if save:
+            settings_mod.save(settings, self.paths.settings_file)
         if settings.start_at_login != self.settings.start_at_login:
             try:
                 autostart.set_enabled(settings.start_at_login)
@@ -182,6 +226,9 @@ class AppController(QObject):
                 log.warning("could not change start at login: %s", exc)
         self.settings = settings
         self.window.search.set_roots(settings.roots)
+        if not self._model_ready(settings):
+            self._prepare_model(settings)
+            return
         old = self.runner
         if old is None or old.isFinished():
             self._start_runner(settings)
@@ -225,6 +272,8 @@ class AppController(QObject):
         self.window.keep_running = False
         self.quick.hide()
         self.window.hide()
+        if self.model_job is not None:
+            self.model_job.cancel()
         runner = self.runner
         if runner is not None and runner.isRunning():
             runner.finished.connect(self._finish)
@@ -233,6 +282,8 @@ class AppController(QObject):
             self._finish()
 
     def _finish(self) -> None:
+        if self.model_job is not None and self.model_job.running:
+            self.model_job.process.waitForFinished(10_000)  # cancelled above; it stops its converter first
         if self.runner is not None:
             self.runner.wait(10_000)  # it emitted finished; let the thread itself end
         self.client.close()

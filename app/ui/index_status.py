@@ -74,7 +74,7 @@ class IndexStatus(QObject):
 
     def on_state(self, state: str) -> None:
         self.state = state
-        self.pause_button.setText("Resume indexing" if state == "paused" else "Pause indexing")
+        self.pause_button.setText("Resume indexing" if state in ("paused", "model-missing") else "Pause indexing")
         self.pause_button.setEnabled(state not in ("failed", "stopped"))
         if state == "paused":
             self.activity.setText("Indexing paused")

@@ -33,7 +33,8 @@ def app_controller(qtbot, paths, docs):
     settings = Settings(roots=(str(docs),))
     settings_mod.save(settings, paths.settings_file)
     controller = AppController(paths, settings, search_opener(paths, fake_factory),
-                               index_opener(paths, fake_factory), Tray(qtbot_icon()))
+                               index_opener(paths, fake_factory), Tray(qtbot_icon()),
+                               prepare_models=False)
     yield controller
     shut_down(qtbot, controller)
 
@@ -144,7 +145,8 @@ def test_quick_search_popup_opens_focused_and_hides_on_escape(qtbot, app_control
 def test_first_run_folders_are_saved_and_indexed(qtbot, paths, docs):
     settings = Settings()
     controller = AppController(paths, settings, search_opener(paths, fake_factory),
-                               index_opener(paths, fake_factory), Tray(qtbot_icon()))
+                               index_opener(paths, fake_factory), Tray(qtbot_icon()),
+                               prepare_models=False)
     controller.start(first_run=True)
     dialog = controller.first_run
     assert "Gemma Terms of Use" in dialog.findChildren(type(dialog.use_samples.parent().findChild(
@@ -160,7 +162,8 @@ def test_first_run_folders_are_saved_and_indexed(qtbot, paths, docs):
 
 def test_without_folders_the_samples_are_searchable(qtbot, paths):
     controller = AppController(paths, Settings(), search_opener(paths, fake_factory),
-                               index_opener(paths, fake_factory), Tray(qtbot_icon()))
+                               index_opener(paths, fake_factory), Tray(qtbot_icon()),
+                               prepare_models=False)
     controller.start(first_run=False)
     wait_state(qtbot, controller, "watching", timeout=60_000)
     assert (paths.data / "samples-index").is_dir()
@@ -175,7 +178,8 @@ def test_event_loop_keeps_ticking_while_indexing_and_searching(qtbot, paths, tmp
         (docs / f"note{i}.txt").write_text(f"Note {i} about topic {i % 7}. " * 40, encoding="utf-8")
     slow = lambda s: SlowFakeEmbedder(s.dimension)  # noqa: E731
     controller = AppController(paths, Settings(roots=(str(docs),)), search_opener(paths, slow),
-                               index_opener(paths, slow), Tray(qtbot_icon()))
+                               index_opener(paths, slow), Tray(qtbot_icon()),
+                               prepare_models=False)
     ticks: list[float] = []
     timer = QTimer(interval=10)
     timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
@@ -191,4 +195,23 @@ def test_event_loop_keeps_ticking_while_indexing_and_searching(qtbot, paths, tmp
     gaps = [b - a for a, b in itertools.pairwise(ticks)]
     assert len(ticks) > 50
     assert max(gaps) < 0.1, f"the event loop stalled for {max(gaps) * 1000:.0f} ms"
+    shut_down(qtbot, controller)
+
+
+def test_a_missing_model_is_prepared_first_and_can_be_retried(qtbot, paths, docs, monkeypatch):
+    monkeypatch.setenv("GEMSEEK_PYPI_INDEX", "http://127.0.0.1:9/simple")  # the download fails
+    controller = AppController(paths, Settings(roots=(str(docs),)), search_opener(paths, fake_factory),
+                               index_opener(paths, fake_factory), Tray(qtbot_icon()))
+    controller.start(first_run=True)
+    status = controller.window.status
+    assert controller.first_run.model_progress is not None  # the welcome shows the model's progress
+    wait_state(qtbot, controller, "model-missing", timeout=60_000)
+    assert "Could not get the model ready" in status.activity.text()
+    assert status.pause_button.text() == "Resume indexing" and controller.runner is None
+    gguf = paths.gguf_file("Q8_0")  # now the model is there (as if fetched and converted)
+    gguf.parent.mkdir(parents=True)
+    gguf.write_bytes(b"GGUF")
+    status.pause_button.click()
+    wait_state(qtbot, controller, "watching", timeout=60_000)
+    assert search(qtbot, controller, "rent increase")[0] == "rent.txt"
     shut_down(qtbot, controller)
