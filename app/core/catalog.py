@@ -362,19 +362,27 @@ class Catalog:
         return cur.rowcount
 
     # -- search ------------------------------------------------------------
-    def fts_search(self, match: str, limit: int, filters: Filters = Filters()) -> list[tuple[int, float]]:
-        """(chunk id, BM25 score; higher is better) for an FTS5 MATCH expression."""
+    def fts_search(self, match: str, limit: int, filters: Filters = Filters(), *,
+                   newest: bool = False) -> list[tuple[int, float]]:
+        """(chunk id, BM25 score; higher is better) for an FTS5 MATCH expression.
+
+        With ``newest``, the most recently stored matches instead, unscored
+        (0.0): FTS5 walks its lists from the highest rowid and stops at
+        ``limit``, so the cost does not grow with how common the words are.
+        """
         where, args = _filter_sql(filters)
+        score = "0.0" if newest else "-bm25(chunks_fts, 1.0, 0.5)"
+        order = "f.rowid DESC" if newest else "score DESC"
         if filters.active:
             sql = (
-                "SELECT f.rowid, -bm25(chunks_fts, 1.0, 0.5) AS score FROM chunks_fts f"
+                f"SELECT f.rowid, {score} AS score FROM chunks_fts f"
                 " JOIN chunks c ON c.id = f.rowid JOIN files fl ON fl.id = c.file_id"
-                f" WHERE chunks_fts MATCH ? {where} ORDER BY score DESC LIMIT ?"
+                f" WHERE chunks_fts MATCH ? {where} ORDER BY {order} LIMIT ?"
             )
         else:  # no join before the limit: FTS5 ranks its own matches much faster alone
             sql = (
-                "SELECT rowid, -bm25(chunks_fts, 1.0, 0.5) AS score FROM chunks_fts"
-                " WHERE chunks_fts MATCH ? ORDER BY score DESC LIMIT ?"
+                f"SELECT rowid, {score} AS score FROM chunks_fts f"
+                f" WHERE chunks_fts MATCH ? ORDER BY {order} LIMIT ?"
             )
         try:
             return [(r[0], float(r[1])) for r in self._db.execute(sql, (match, *args, limit))]

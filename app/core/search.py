@@ -103,10 +103,12 @@ class Searcher:
             timings["vector"] = time.perf_counter() - t
         if mode != "vector":
             # A question in plain words gets no keyword weight in hybrid mode (see the
-            # module docstring); its rarest words still propose candidates, which the
-            # vector index can miss (a passage unlike any other, just saved).
+            # module docstring); the newest passages with its longest words still
+            # propose candidates, which the vector index can miss (a passage unlike
+            # any other, just saved). Newest, not best-ranked: that costs the same at
+            # a million passages as at a thousand.
             plain = mode == "hybrid" and keyword_style(query) == 0
-            keyword = self._keyword_candidates(query, filters, most=RECALL_TERMS if plain else None)
+            keyword = self._keyword_candidates(query, filters, most=RECALL_TERMS if plain else None, newest=plain)
             timings["keyword"] = time.perf_counter() - t
         if mode == "hybrid" and keyword:
             extra = [c for c in keyword if c not in dense]
@@ -138,11 +140,12 @@ class Searcher:
         vecs /= np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
         return dict(zip(ids.tolist(), (vecs @ q).tolist()))
 
-    def _keyword_candidates(self, query: str, filters: Filters, most: int | None = None) -> dict[int, float]:
+    def _keyword_candidates(self, query: str, filters: Filters, most: int | None = None,
+                            newest: bool = False) -> dict[int, float]:
         match = match_expression(query, most)
         if match is None:
             return {}
-        return dict(self.store.catalog.fts_search(match, self.options.keyword_candidates, filters))
+        return dict(self.store.catalog.fts_search(match, self.options.keyword_candidates, filters, newest=newest))
 
     # -- scoring -----------------------------------------------------------
     def _fuse(self, dense: dict[int, float], keyword: dict[int, float], mode: str, query: str) -> dict[int, float]:

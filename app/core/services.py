@@ -15,6 +15,7 @@ from pathlib import Path
 
 from app.core.catalog import Filters, path_key
 from app.core.embedder import Embedder
+from app.core.file_types import exclude_globs
 from app.core.indexer import Indexer, IndexOptions
 from app.core.model import active_gguf
 from app.core.model_setup import load_embedder, prepare_model
@@ -30,7 +31,8 @@ ProgressSink = Callable[[Progress], None]
 
 
 def index_options(settings: Settings) -> IndexOptions:
-    return IndexOptions(excludes=settings.excludes, max_file_bytes=settings.max_file_mb * 1_000_000)
+    excludes = settings.excludes + exclude_globs(settings.skip_types)
+    return IndexOptions(excludes=excludes, max_file_bytes=settings.max_file_mb * 1_000_000)
 
 
 def open_store_readonly(paths: Paths, settings: Settings, model: str | None = None) -> Store | None:

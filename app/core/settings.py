@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 
 from app.core.embedder import DIMENSIONS
 from app.core.errors import SettingsError
+from app.core.file_types import GROUPS
 from app.core.model import DEFAULT_QUANTIZATION, QUANTIZATIONS
 
 log = logging.getLogger(__name__)
@@ -34,7 +35,9 @@ class Settings:
     roots: tuple[str, ...] = ()
     excludes: tuple[str, ...] = ()
     max_file_mb: int = 50
+    skip_types: tuple[str, ...] = ()
     gentle: bool = False
+    pause_on_battery: bool = False
     start_at_login: bool = False
 
     DESCRIPTIONS: ClassVar[dict[str, str]] = {
@@ -44,7 +47,9 @@ class Settings:
         "roots": "Folders to index.",
         "excludes": "Glob patterns of files and folders to leave out (matched against names and paths).",
         "max_file_mb": "Files larger than this many megabytes are skipped.",
+        "skip_types": "Kinds of files not to index: documents, text, code, web.",
         "gentle": "Index at low CPU priority, so other programs stay responsive.",
+        "pause_on_battery": "Pause indexing while the computer runs on battery.",
         "start_at_login": "Start Gemseek (in the tray) when you log in.",
     }
 
@@ -59,7 +64,7 @@ class Settings:
             )
         if not isinstance(self.threads, int) or not 0 <= self.threads <= 256:
             raise SettingsError(f"threads must be a whole number from 0 to 256, not {self.threads!r}")
-        for name in ("roots", "excludes"):
+        for name in ("roots", "excludes", "skip_types"):
             value = getattr(self, name)
             if isinstance(value, list):  # JSON gives lists; keep settings hashable
                 object.__setattr__(self, name, tuple(value))
@@ -67,7 +72,10 @@ class Settings:
                 raise SettingsError(f"{name} must be a list of non-empty strings")
         if not isinstance(self.max_file_mb, int) or not 1 <= self.max_file_mb <= 10_000:
             raise SettingsError(f"max_file_mb must be a whole number from 1 to 10000, not {self.max_file_mb!r}")
-        for name in ("gentle", "start_at_login"):
+        unknown = set(self.skip_types) - set(GROUPS)
+        if unknown:
+            raise SettingsError(f"skip_types may hold {', '.join(GROUPS)}, not {', '.join(sorted(unknown))}")
+        for name in ("gentle", "pause_on_battery", "start_at_login"):
             if not isinstance(getattr(self, name), bool):
                 raise SettingsError(f"{name} must be true or false, not {getattr(self, name)!r}")
 
@@ -111,7 +119,7 @@ def _v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def _v2_to_v3(data: dict[str, Any]) -> dict[str, Any]:
-    # Version 3 added the desktop app's gentle and start_at_login; their defaults apply.
+    # Version 3 added skip_types and the desktop app's gentle, pause_on_battery and start_at_login.
     return {**data, "version": 3}
 
 

@@ -11,10 +11,10 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QFileDialog
 
-from app.core import autostart
+from app.core import autostart, power
 from app.core import settings as settings_mod
 from app.core.paths import Paths
 from app.core.settings import Settings
@@ -70,6 +70,10 @@ class AppController(QObject):
         self.runner: IndexRunner | None = None
         self.model_job: ModelJob | None = None
         self.last_stats: dict = {}
+        self.on_battery = power.on_battery  # replaced in tests
+        self._battery_paused = False
+        self._power_timer = QTimer(self, interval=30_000)
+        self._power_timer.timeout.connect(self.check_power)
         self._quitting = False
         self.done = False  # set once quitting has stopped every worker
         self._connect()
@@ -157,7 +161,10 @@ class AppController(QObject):
         runner.stats.connect(self._stats)
         runner.failed.connect(status.on_failed)
         self.runner = runner
+        self._battery_paused = False
         runner.start()
+        self._power_timer.start()
+        self.check_power()
 
     def _runner_state(self, state: str) -> None:
         runner = self.sender()
@@ -166,6 +173,8 @@ class AppController(QObject):
         settings = runner.property("settings")
         paused = state == "paused"
         self.window.set_paused(paused)
+        if paused and self._battery_paused:
+            self.window.status.activity.setText("Indexing paused on battery power")
         self.tray.set_paused(paused)
         if runner is self.runner and state == "watching" and settings != self.search_settings:
             # The index for the new settings is complete: search it from now on.
@@ -189,10 +198,24 @@ class AppController(QObject):
         if self.runner is None or self.runner.isFinished():
             self.apply(self.settings, save=False)  # get the model if needed, then index
             return
+        self._battery_paused = False  # the user decides from now on
         if self.runner.paused:
             self.runner.resume()
         else:
             self.runner.pause()
+
+    def check_power(self) -> None:
+        """Pause indexing on battery power (when the setting asks) and resume on the mains."""
+        runner = self.runner
+        if runner is None or not runner.isRunning():
+            return
+        battery = bool(self.settings.pause_on_battery and self.on_battery())
+        if battery and not runner.paused:
+            self._battery_paused = True
+            runner.pause()
+        elif not battery and self._battery_paused:
+            self._battery_paused = False
+            runner.resume()
 
     def retry(self, files: list) -> None:
         if self.runner is not None:
@@ -226,6 +249,11 @@ class AppController(QObject):
                 log.warning("could not change start at login: %s", exc)
         self.settings = settings
         self.window.search.set_roots(settings.roots)
+        runner = self.runner
+        if (runner is not None and runner.isRunning()
+                and _indexing_part(runner.property("settings")) == _indexing_part(settings)):
+            self.check_power()  # nothing the indexer uses changed
+            return
         if not self._model_ready(settings):
             self._prepare_model(settings)
             return
@@ -290,3 +318,9 @@ class AppController(QObject):
         self.tray.icon.hide()
         self.done = True
         self.stopped.emit()
+
+
+def _indexing_part(s: Settings) -> tuple:
+    """The settings the indexer and the search index depend on."""
+    return (s.roots, s.excludes, s.skip_types, s.max_file_mb, s.dimension, s.quantization, s.threads,
+            s.gentle)

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from app.core.embedder import DIMENSIONS
 from app.core.errors import SettingsError
+from app.core.file_types import GROUPS
 from app.core.model import QUANTIZATIONS
 from app.core.paths import resources_dir
 from app.core.settings import Settings
@@ -114,6 +115,15 @@ class SettingsDialog(QDialog):
         self.excludes.setPlaceholderText("One pattern per line, e.g. *.log or node_modules")
         self.excludes.setMaximumHeight(90)
         self.max_mb = QSpinBox(minimum=1, maximum=10_000, suffix=" MB", value=settings.max_file_mb)
+        self.types: dict[str, QCheckBox] = {}
+        types_box = QWidget()
+        types_layout = QVBoxLayout(types_box)
+        types_layout.setContentsMargins(0, 0, 0, 0)
+        for group, label in GROUPS.items():
+            box = QCheckBox(label)
+            box.setChecked(group not in settings.skip_types)
+            self.types[group] = box
+            types_layout.addWidget(box)
         self.dimension = QComboBox()
         for dim in DIMENSIONS:
             self.dimension.addItem(str(dim), dim)
@@ -129,6 +139,8 @@ class SettingsDialog(QDialog):
         self.threads = QSpinBox(minimum=0, maximum=256, value=settings.threads, specialValueText="automatic")
         self.gentle = QCheckBox("Gentle: index at idle priority, so other programs stay fast")
         self.gentle.setChecked(settings.gentle)
+        self.pause_on_battery = QCheckBox("Pause indexing on battery power")
+        self.pause_on_battery.setChecked(settings.pause_on_battery)
         self.start_at_login = QCheckBox("Start Gemseek in the tray when I log in")
         self.start_at_login.setChecked(settings.start_at_login)
         shortcut = QLabel("Quick search from anywhere: bind the command <code>gemseek quick</code> to a key "
@@ -144,12 +156,14 @@ class SettingsDialog(QDialog):
         form.addRow("Folders to index", self.folders)
         form.addRow("Leave out", self.excludes)
         form.addRow("Skip files larger than", self.max_mb)
+        form.addRow("File types to index", types_box)
         form.addRow("Embedding dimension", self.dimension)
         form.addRow("", self.dimension_note)
         form.addRow("Model quantization", self.quantization)
         form.addRow("", self.quantization_note)
         form.addRow("CPU threads", self.threads)
         form.addRow("", self.gentle)
+        form.addRow("", self.pause_on_battery)
         form.addRow("", self.start_at_login)
         form.addRow("Quick search", shortcut)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
@@ -178,10 +192,12 @@ class SettingsDialog(QDialog):
             roots=self.folders.folders(),
             excludes=excludes,
             max_file_mb=self.max_mb.value(),
+            skip_types=tuple(group for group, box in self.types.items() if not box.isChecked()),
             dimension=self.dimension.currentData(),
             quantization=self.quantization.currentData(),
             threads=self.threads.value(),
             gentle=self.gentle.isChecked(),
+            pause_on_battery=self.pause_on_battery.isChecked(),
             start_at_login=self.start_at_login.isChecked(),
         )
 

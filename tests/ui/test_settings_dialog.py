@@ -29,7 +29,9 @@ def test_ok_applies_edited_settings(qtbot, dialog, tmp_path):
     dialog.excludes.setPlainText("*.log\n\n  node_modules  \n")
     dialog.max_mb.setValue(5)
     dialog.folders.add(str(tmp_path / "more"))
+    dialog.types["code"].setChecked(False)
     dialog.gentle.setChecked(True)
+    dialog.pause_on_battery.setChecked(True)
     dialog.start_at_login.setChecked(True)
     assert "256" in dialog.dimension_note.text() and "no re-embedding" in dialog.dimension_note.text()
     assert "Q4_K_M" in dialog.quantization_note.text() and "again" in dialog.quantization_note.text()
@@ -38,7 +40,8 @@ def test_ok_applies_edited_settings(qtbot, dialog, tmp_path):
     new = blocker.args[0]
     assert (new.dimension, new.quantization, new.max_file_mb) == (256, "Q4_K_M", 5)
     assert new.excludes == ("*.log", "node_modules")
-    assert new.gentle and new.start_at_login
+    assert new.gentle and new.pause_on_battery and new.start_at_login
+    assert new.skip_types == ("code",)
     assert new.roots == (str(tmp_path), str((tmp_path / "more").resolve()))
 
 
