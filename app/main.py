@@ -30,6 +30,22 @@ def has_display() -> bool:
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
+# Libraries Qt's X11 platform plugin loads that desktop installs may lack, with their Debian package.
+XCB_LIBRARIES = {
+    "xcb-cursor": "libxcb-cursor0", "xcb-icccm": "libxcb-icccm4", "xcb-keysyms": "libxcb-keysyms1",
+    "xkbcommon-x11": "libxkbcommon-x11-0",
+}
+
+
+def missing_desktop_libraries() -> list[str]:
+    """Packages Qt would abort without on an X11 session (it cannot be caught once Qt starts)."""
+    if sys.platform != "linux" or os.environ.get("QT_QPA_PLATFORM") or os.environ.get("WAYLAND_DISPLAY"):
+        return []
+    import ctypes.util
+
+    return [pkg for lib, pkg in XCB_LIBRARIES.items() if ctypes.util.find_library(lib) is None]
+
+
 def search_opener(paths: Paths, embedder_factory: Callable | None = None) -> Callable[[Settings], Callable]:
     """settings → a function the search thread calls to open its service."""
 
@@ -86,7 +102,7 @@ def run_gui(paths: Paths, command: str = "show", embedder_factory: Callable | No
     from app.ui.tray import Tray
 
     settings = settings_mod.load(paths.settings_file)
-    app = QApplication.instance() or QApplication([sys.argv[0], *sys.argv[1:2]])
+    app = QApplication.instance() or QApplication([sys.argv[0]])
     app.setApplicationName("Gemseek")
     app.setDesktopFileName("gemseek")
     icon = QIcon(str(resources_dir() / "icons" / "gemseek.svg"))
@@ -106,7 +122,7 @@ def run_gui(paths: Paths, command: str = "show", embedder_factory: Callable | No
     server.command.connect(controller.handle_command)
     controller.stopped.connect(app.quit)
     app.aboutToQuit.connect(controller.quit)  # a session logout quits without the menu
-    controller.start(first_run=first_run, hidden=hidden)
+    controller.start(first_run=first_run, hidden=hidden or command == "quick")
     if command != "show":
         controller.handle_command(command)
     if on_ready is not None:

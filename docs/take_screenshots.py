@@ -47,12 +47,16 @@ def shoot() -> int:
     from app.ui.controller import AppController
     from app.ui.tray import Tray
 
+    user_home = Path(tempfile.mkdtemp(prefix="gemseek-user-"))  # a new user's Documents and Desktop
+    for folder in ("Documents", "Desktop"):
+        (user_home / folder).mkdir()
+    os.environ.setdefault("GEMSEEK_MODELS", str(Paths.resolve().models))  # before HOME moves
+    os.environ["HOME"] = str(user_home)
     app = QApplication([sys.argv[0]])
     app.setApplicationName("Gemseek")
     icon = QIcon(str(resources_dir() / "icons" / "gemseek.svg"))
     app.setWindowIcon(icon)
     home = Path(tempfile.mkdtemp(prefix="gemseek-shots-"))
-    os.environ.setdefault("GEMSEEK_MODELS", str(Paths.resolve().models))
     paths = Paths.resolve(home)
 
     def settle(ms: int = 400) -> None:
@@ -91,9 +95,16 @@ def shoot() -> int:
     controller.settings_dialog.grab().save(str(DOCS / "settings.png"))
     controller.settings_dialog.reject()
 
+    from app.core.progress import Progress
     from app.ui.first_run import FirstRunDialog
+    from app.ui.model_job import ModelJob
 
-    welcome = FirstRunDialog(model_ready=False)
+    # The welcome as a new user sees it while the model downloads (the job is not started here:
+    # the shot shows one progress step, not a real 1.2 GB download).
+    job = ModelJob(paths, "Q8_0")
+    welcome = FirstRunDialog(model_ready=False, job=job)
+    welcome.model_progress.on_progress(Progress("download", 412_000_000, 1_147_303_689, "B",
+                                                "Downloading the checkpoint"))
     welcome.show()
     settle()
     welcome.grab().save(str(DOCS / "first-run.png"))
@@ -102,6 +113,7 @@ def shoot() -> int:
     controller.quit()
     wait_for(lambda: controller.done, 60)
     shutil.rmtree(home, ignore_errors=True)
+    shutil.rmtree(user_home, ignore_errors=True)
     print("wrote", ", ".join(p.name for p in sorted(DOCS.glob("*.png"))), flush=True)
     os._exit(0)  # skip interpreter teardown with live Qt objects
 

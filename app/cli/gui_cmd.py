@@ -26,11 +26,17 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace, paths: Paths) -> int:
-    from app.main import has_display
+    from app.main import has_display, missing_desktop_libraries
 
     if not has_display():
         print("gemseek: no display found, so the search window cannot open; running the "
               "command-line demo instead (see `gemseek --help`).", file=sys.stderr, flush=True)
+        return demo_cmd.run(argparse.Namespace(query=[]), paths)
+    missing = missing_desktop_libraries()
+    if missing:
+        print(f"gemseek: the search window needs system libraries that are missing: {' '.join(missing)} "
+              f"(Debian/Ubuntu: sudo apt install {' '.join(missing)}); running the command-line demo "
+              "instead.", file=sys.stderr, flush=True)
         return demo_cmd.run(argparse.Namespace(query=[]), paths)
     try:
         from app.main import run_gui

@@ -103,7 +103,7 @@ class FirstRunDialog(QDialog):
             "<p>Gemseek reads the folders you choose and builds a search index on this computer. "
             "Nothing leaves it.</p>"
             + ("" if model_ready else
-               "<p>First it gets the EmbeddingGemma model (1.2 GB, checked file by file) and converts it. "
+               "<p>First it gets the EmbeddingGemma model (a 1.1 GB download, checked file by file) and converts it. "
                "You can stop and resume this; choose your folders meanwhile.</p>")
             + f'<p>EmbeddingGemma is provided under the <a href="{TERMS_URL}">Gemma Terms of Use</a>.</p>'
             "<p><b>Which folders should Gemseek index?</b> Without any, it shows you its sample documents.</p>",

@@ -7,6 +7,7 @@ import time
 from enum import IntEnum
 
 from PySide6.QtCore import QAbstractListModel, QFileInfo, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QFileIconProvider
 
 from app.core.search import Result
@@ -58,7 +59,8 @@ class ResultsModel(QAbstractListModel):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self._rows: list[Result] = []
-        self._icons = QFileIconProvider()
+        self._provider = QFileIconProvider()
+        self._icons: dict[str, QIcon] = {}  # by suffix: the icon comes from the name, never from the disk
 
     def set_results(self, results: list[Result]) -> None:
         self.beginResetModel()
@@ -67,6 +69,11 @@ class ResultsModel(QAbstractListModel):
 
     def result(self, row: int) -> Result | None:
         return self._rows[row] if 0 <= row < len(self._rows) else None
+
+    def _icon(self, suffix: str) -> QIcon:
+        if suffix not in self._icons:
+            self._icons[suffix] = self._provider.icon(QFileInfo(f"file{suffix}"))
+        return self._icons[suffix]
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self._rows)
@@ -80,7 +87,7 @@ class ResultsModel(QAbstractListModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             return r.display
         if role == Qt.ItemDataRole.DecorationRole:
-            return self._icons.icon(QFileInfo(str(r.path)))
+            return self._icon(r.path.suffix.lower())
         if role == Role.RESULT:
             return r
         if role == Role.PATH:

@@ -182,6 +182,8 @@ class SearchPanel(QWidget):
         self.searched.emit(request, len(results), ms)
 
     def _show_error(self, request: SearchRequest, message: str) -> None:
+        if request.query != self.box.text().strip():
+            return  # another box's question (the quick popup shares the search thread)
         self.model.set_results([])
         self.message.setText(message)
 

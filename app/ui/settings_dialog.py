@@ -124,6 +124,7 @@ class SettingsDialog(QDialog):
             box.setChecked(group not in settings.skip_types)
             self.types[group] = box
             types_layout.addWidget(box)
+        types_box.setMinimumHeight(types_box.sizeHint().height())
         self.dimension = QComboBox()
         for dim in DIMENSIONS:
             self.dimension.addItem(str(dim), dim)
@@ -177,6 +178,8 @@ class SettingsDialog(QDialog):
     def _explain(self) -> None:
         dim, qtype = self.dimension.currentData(), self.quantization.currentData()
         note = dimension_text(dim, self.tradeoffs)
+        note += ("\nResults are re-scored with the stored full-size vectors, so a smaller index "
+                 "costs memory and recall, hardly quality.")
         if dim != self.settings.dimension:
             note += "\nChanging it rebuilds the vector index from stored vectors in the background (no re-embedding)."
         self.dimension_note.setText(note)

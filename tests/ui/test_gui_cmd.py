@@ -27,3 +27,18 @@ def test_no_display_runs_the_demo(monkeypatch, capsys, paths):
     assert gui_cmd.run(argparse.Namespace(gui_command="show"), paths) == 0
     assert calls == [paths]
     assert "no display" in capsys.readouterr().err
+
+
+def test_missing_x11_libraries_are_named_and_the_demo_runs(monkeypatch, capsys, paths):
+    import ctypes.util
+
+    monkeypatch.setattr("sys.platform", "linux")
+    for name in ("QT_QPA_PLATFORM", "WAYLAND_DISPLAY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DISPLAY", ":0")
+    monkeypatch.setattr(ctypes.util, "find_library", lambda name: None if name == "xcb-cursor" else f"lib{name}.so")
+    calls = []
+    monkeypatch.setattr(gui_cmd.demo_cmd, "run", lambda args, p: calls.append(p) or 0)
+    assert gui_cmd.run(argparse.Namespace(gui_command="show"), paths) == 0
+    assert calls == [paths]
+    assert "sudo apt install libxcb-cursor0" in capsys.readouterr().err

@@ -198,6 +198,9 @@ class ExtractionWorker:
             if self._closed:
                 raise WorkerError("the extraction worker is closed")
             conn = self._conn or self._start()
+            if self._closed:  # closed while the child was starting: close() could not see it yet
+                self._stop()
+                raise WorkerError("the extraction worker was closed")
             try:
                 conn.send((os.path.abspath(os.fsdecode(os.fspath(path))), self.max_bytes))
                 if not conn.poll(limit):
