@@ -156,6 +156,7 @@ class AppController(QObject):
         runner.setProperty("settings", settings)
         status = self.window.status
         runner.progress.connect(status.on_progress)
+        runner.progress.connect(self._coverage)
         runner.state.connect(status.on_state)
         runner.state.connect(self._runner_state)
         runner.stats.connect(self._stats)
@@ -171,6 +172,9 @@ class AppController(QObject):
         if self._quitting or runner is not self.runner:
             return
         settings = runner.property("settings")
+        if state == "watching":
+            self.window.search.set_coverage("")
+            self.quick.panel.set_coverage("")
         paused = state == "paused"
         self.window.set_paused(paused)
         if paused and self._battery_paused:
@@ -182,6 +186,12 @@ class AppController(QObject):
             self.client.reopen(self.search_opener(settings))
             self.window.search.search_now()
             self.search_switched.emit(settings)
+
+    def _coverage(self, p) -> None:
+        if p.stage == "index" and p.total:
+            text = f"still indexing: {p.done:,} of {p.total:,} files done"
+            self.window.search.set_coverage(text)
+            self.quick.panel.set_coverage(text)
 
     def _stats(self, stats: dict) -> None:
         if self._quitting:

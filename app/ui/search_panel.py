@@ -91,6 +91,7 @@ class SearchPanel(QWidget):
         self.message = QLabel()
         self.message.setWordWrap(True)
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.coverage = ""  # while indexing: how much of the folders the answers cover
         self._timer = QTimer(self, singleShot=True, interval=DEBOUNCE_MS)
         self._timer.timeout.connect(self.search_now)
         self.box.textChanged.connect(lambda _: self._timer.start())
@@ -175,10 +176,11 @@ class SearchPanel(QWidget):
         self.model.set_results(results)
         if results:
             self.view.setCurrentIndex(self.model.index(0))
-            self.message.setText(f"{len(results)} files · {ms:.0f} ms")
+            text = f"{len(results)} files · {ms:.0f} ms"
         else:
-            self.message.setText("No matching files." if request.query else "")
+            text = "No matching files." if request.query else ""
             self._show_preview()
+        self.message.setText(f"{text} · {self.coverage}" if self.coverage and text else text)
         self.searched.emit(request, len(results), ms)
 
     def _show_error(self, request: SearchRequest, message: str) -> None:
@@ -186,6 +188,10 @@ class SearchPanel(QWidget):
             return  # another box's question (the quick popup shares the search thread)
         self.model.set_results([])
         self.message.setText(message)
+
+    def set_coverage(self, text: str) -> None:
+        """Say how much is indexed so far (empty once the index is complete)."""
+        self.coverage = text
 
     # -- results -----------------------------------------------------------
     def current(self) -> Result | None:

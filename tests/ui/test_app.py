@@ -202,9 +202,12 @@ def test_event_loop_keeps_ticking_while_indexing_and_searching(qtbot, paths, tmp
     controller.start(first_run=False)
     qtbot.waitUntil(lambda: controller.window.status.state == "indexing", timeout=30_000)
     panel = controller.window.search
+    messages = []
+    panel.searched.connect(lambda *_: messages.append(panel.message.text()))
     for word in ("topic", "note 3", "about topic 5"):
         panel.box.setText(word)
         qtbot.wait(150)
+    assert any("still indexing:" in m for m in messages), messages  # answers say they are partial
     wait_state(qtbot, controller, "watching", timeout=120_000)
     timer.stop()
     gaps = [b - a for a, b in itertools.pairwise(ticks)]

@@ -117,3 +117,13 @@ def test_type_filter_limits_results(qtbot, panel):
 def test_escape_is_reported(qtbot, panel):
     with qtbot.waitSignal(panel.escaped):
         qtbot.keyClick(panel.box, Qt.Key.Key_Escape)
+
+
+def test_answers_say_how_much_is_indexed_while_indexing(qtbot, panel):
+    panel.set_coverage("still indexing: 3 of 10 files done")
+    type_query(qtbot, panel, "soup")
+    assert panel.message.text().endswith("· still indexing: 3 of 10 files done")
+    panel.set_coverage("")
+    panel.box.clear()
+    type_query(qtbot, panel, "garden")
+    assert "indexing" not in panel.message.text()
