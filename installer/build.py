@@ -6,8 +6,10 @@ Installs PyInstaller into the running environment if needed, builds
 ``dist/gemseek/`` from installer/gemseek.spec, and runs the built program the
 way users and the app itself do: ``--version``, ``--help``, ``model status
 --json`` and ``status --json`` in a throw-away home, and the converter entry
-the app starts as a child process (``-m convert --help``). Exits non-zero if
-any of it fails.
+the app starts as a child process (``-m convert --help``). With ``--models DIR``
+(a models folder holding the checkpoint and the Q8_0 file) it also runs the
+frozen demo end to end: extraction in its child processes, llama.cpp, search.
+Exits non-zero if any of it fails.
 """
 
 from __future__ import annotations
@@ -34,13 +36,15 @@ def build() -> None:
                    check=True, cwd=ROOT)
 
 
-def run(*args: str, home: Path) -> subprocess.CompletedProcess:
+def run(*args: str, home: Path, models: Path | None = None) -> subprocess.CompletedProcess:
     exe = DIST / ("gemseek.exe" if sys.platform == "win32" else "gemseek")
     env = {**os.environ, "GEMSEEK_HOME": str(home), "QT_QPA_PLATFORM": "offscreen"}
-    return subprocess.run([str(exe), *args], capture_output=True, text=True, timeout=120, env=env, check=False)
+    if models:
+        env["GEMSEEK_MODELS"] = str(models)
+    return subprocess.run([str(exe), *args], capture_output=True, text=True, timeout=600, env=env, check=False)
 
 
-def smoke() -> list[str]:
+def smoke(models: Path | None = None) -> list[str]:
     failures = []
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp)
@@ -51,8 +55,12 @@ def smoke() -> list[str]:
             "status --json": lambda p: json.loads(p.stdout)["files"] == 0,
             "-m convert --help": lambda p: "--type" in p.stdout,
         }
+        if models:
+            checks["demo a cat that has no name yet"] = lambda p: p.stdout.split(" 1. ")[1].split()[0].endswith(
+                "wagahai-wa-neko-de-aru.txt")
         for args, ok in checks.items():
-            proc = run(*args.split(), home=home)
+            proc = run(*(args.split(maxsplit=1) if args.startswith("demo") else args.split()), home=home,
+                       models=models)
             try:
                 good = proc.returncode == 0 and ok(proc)
             except (ValueError, KeyError):
@@ -66,10 +74,11 @@ def smoke() -> list[str]:
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--skip-build", action="store_true", help="only smoke-test an existing dist/gemseek")
+    p.add_argument("--models", type=Path, help="a models folder with the checkpoint and Q8_0: also run the demo")
     args = p.parse_args()
     if not args.skip_build:
         build()
-    failures = smoke()
+    failures = smoke(args.models)
     for f in failures:
         print(f, file=sys.stderr)
     return 1 if failures else 0
