@@ -19,6 +19,7 @@ from app.core.embedder import DIMENSIONS
 from app.core.errors import SettingsError
 from app.core.file_types import GROUPS
 from app.core.model import DEFAULT_QUANTIZATION, QUANTIZATIONS
+from app.core.shortcut import parse as parse_shortcut
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,7 @@ class Settings:
     gentle: bool = False
     pause_on_battery: bool = False
     start_at_login: bool = False
+    hotkey: str = "Ctrl+Alt+Space"
 
     DESCRIPTIONS: ClassVar[dict[str, str]] = {
         "quantization": "Model weight type: smaller and faster, or closer to the original model.",
@@ -51,6 +53,7 @@ class Settings:
         "gentle": "Index at low CPU priority, so other programs stay responsive.",
         "pause_on_battery": "Pause indexing while the computer runs on battery.",
         "start_at_login": "Start Gemseek (in the tray) when you log in.",
+        "hotkey": "Global shortcut for quick search where the desktop allows one (X11, Windows); empty: none.",
     }
 
     def __post_init__(self) -> None:
@@ -75,6 +78,13 @@ class Settings:
         unknown = set(self.skip_types) - set(GROUPS)
         if unknown:
             raise SettingsError(f"skip_types may hold {', '.join(GROUPS)}, not {', '.join(sorted(unknown))}")
+        if not isinstance(self.hotkey, str):
+            raise SettingsError(f"hotkey must be text like Ctrl+Alt+Space, not {self.hotkey!r}")
+        if self.hotkey:
+            try:
+                parse_shortcut(self.hotkey)
+            except ValueError as exc:
+                raise SettingsError(f"hotkey: {exc}") from None
         for name in ("gentle", "pause_on_battery", "start_at_login"):
             if not isinstance(getattr(self, name), bool):
                 raise SettingsError(f"{name} must be true or false, not {getattr(self, name)!r}")
@@ -119,7 +129,7 @@ def _v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def _v2_to_v3(data: dict[str, Any]) -> dict[str, Any]:
-    # Version 3 added skip_types and the desktop app's gentle, pause_on_battery and start_at_login.
+    # Version 3 added skip_types and the desktop app's gentle, pause_on_battery, start_at_login, hotkey.
     return {**data, "version": 3}
 
 

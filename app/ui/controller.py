@@ -18,6 +18,7 @@ from app.core import autostart, power
 from app.core import settings as settings_mod
 from app.core.paths import Paths
 from app.core.settings import Settings
+from app.ui import hotkey
 from app.ui.first_run import FirstRunDialog
 from app.ui.main_window import MainWindow
 from app.ui.model_job import ModelJob
@@ -25,7 +26,7 @@ from app.ui.quick_search import QuickSearch
 from app.ui.settings_dialog import SettingsDialog
 from app.ui.skipped_dialog import SkippedDialog
 from app.ui.tray import Tray
-from app.ui.workers import IndexRunner, SearchClient
+from app.ui.workers import HotkeyListener, IndexRunner, SearchClient
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +70,8 @@ class AppController(QObject):
         self.skipped = SkippedDialog(self.window)
         self.runner: IndexRunner | None = None
         self.model_job: ModelJob | None = None
+        self.hotkey: HotkeyListener | None = None
+        self.make_grabber = hotkey.make_grabber  # replaced in tests
         self.last_stats: dict = {}
         self.on_battery = power.on_battery  # replaced in tests
         self._battery_paused = False
@@ -101,6 +104,7 @@ class AppController(QObject):
         if not (hidden and self.window.keep_running) or first_run:
             self.window.show()
             self.window.focus_search()
+        self._start_hotkey(self.settings.hotkey)
         model_ready = self._model_ready(self.settings)
         if model_ready:
             self._start_runner(self.settings)
@@ -116,6 +120,22 @@ class AppController(QObject):
 
     def _model_ready(self, settings: Settings) -> bool:
         return not self.prepare_models or self.paths.gguf_file(settings.quantization).is_file()
+
+    # -- the global shortcut ----------------------------------------------
+    def _start_hotkey(self, shortcut: str) -> None:
+        if self.hotkey is not None:
+            self.hotkey.stop()
+            self.hotkey = None
+        if not shortcut or (self.make_grabber is hotkey.make_grabber and hotkey.platform_support() is None):
+            return  # off, or a desktop (Wayland, macOS) where `gemseek quick` is bound instead
+        listener = HotkeyListener(shortcut, self.make_grabber, self)
+        listener.pressed.connect(self.show_quick)
+        listener.failed.connect(self._hotkey_failed)
+        self.hotkey = listener
+        listener.start()
+
+    def _hotkey_failed(self, message: str) -> None:
+        self.window.statusBar().showMessage(f"Quick-search shortcut not available: {message}", 15_000)
 
     # -- the model ---------------------------------------------------------
     def _prepare_model(self, settings: Settings) -> None:
@@ -257,6 +277,8 @@ class AppController(QObject):
                 autostart.set_enabled(settings.start_at_login)
             except OSError as exc:
                 log.warning("could not change start at login: %s", exc)
+        if self.hotkey is None or settings.hotkey != self.hotkey.shortcut:
+            self._start_hotkey(settings.hotkey)
         self.settings = settings
         self.window.search.set_roots(settings.roots)
         runner = self.runner
@@ -312,6 +334,8 @@ class AppController(QObject):
         self.window.hide()
         if self.model_job is not None:
             self.model_job.cancel()
+        if self.hotkey is not None:
+            self.hotkey.stop()
         runner = self.runner
         if runner is not None and runner.isRunning():
             runner.finished.connect(self._finish)

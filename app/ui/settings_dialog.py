@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 
 from PySide6.QtCore import Signal
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -20,7 +21,9 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
+    QKeySequenceEdit,
     QLabel,
+    QLayout,
     QListWidget,
     QPlainTextEdit,
     QPushButton,
@@ -35,6 +38,7 @@ from app.core.file_types import GROUPS
 from app.core.model import QUANTIZATIONS
 from app.core.paths import resources_dir
 from app.core.settings import Settings
+from app.ui import hotkey
 
 UI_QUANTIZATIONS = tuple(q for q in QUANTIZATIONS if q not in ("F32", "BF16"))
 
@@ -47,15 +51,14 @@ def load_tradeoffs(path: Path | None = None) -> dict:
 
 def dimension_text(dim: int, tradeoffs: dict) -> str:
     d = tradeoffs["dimension"][str(dim)]
-    return (f"{dim}: vector index {d['index_mb_per_10k_chunks']:.0f} MB per 10,000 passages · "
-            f"search p95 {d['search_p95_ms_100k']:.0f} ms at 100,000 passages · "
-            f"quality (nDCG@10) {d['ndcg10']:.3f}")
+    return (f"{dim}: vector index {d['index_mb_per_10k_chunks']:.0f} MB per 10,000 passages\n"
+            f"search p95 {d['search_p95_ms_100k']:.0f} ms at 100,000 passages · quality (nDCG@10) {d['ndcg10']:.3f}")
 
 
 def quantization_text(qtype: str, tradeoffs: dict) -> str:
     q = tradeoffs["quantization"][qtype]
     return (f"{qtype}: model {q['file_mb']:.0f} MB · {q['tokens_per_s']:.0f} tokens/s while indexing · "
-            f"query {q['query_ms']:.0f} ms · fidelity {q['cosine_mean']:.4f} (cosine to the original)")
+            f"query {q['query_ms']:.0f} ms\nfidelity {q['cosine_mean']:.4f} (mean cosine to the original model)")
 
 
 class FolderList(QWidget):
@@ -116,27 +119,22 @@ class SettingsDialog(QDialog):
         self.excludes.setMaximumHeight(90)
         self.max_mb = QSpinBox(minimum=1, maximum=10_000, suffix=" MB", value=settings.max_file_mb)
         self.types: dict[str, QCheckBox] = {}
-        types_box = QWidget()
-        types_layout = QVBoxLayout(types_box)
-        types_layout.setContentsMargins(0, 0, 0, 0)
         for group, label in GROUPS.items():
             box = QCheckBox(label)
             box.setChecked(group not in settings.skip_types)
             self.types[group] = box
-            types_layout.addWidget(box)
-        types_box.setMinimumHeight(types_box.sizeHint().height())
         self.dimension = QComboBox()
         for dim in DIMENSIONS:
             self.dimension.addItem(str(dim), dim)
         self.dimension.setCurrentIndex(self.dimension.findData(settings.dimension))
-        self.dimension_note = QLabel(wordWrap=True)
+        self.dimension_note = QLabel()
         self.quantization = QComboBox()
         for q in UI_QUANTIZATIONS:
             self.quantization.addItem(q, q)
         if self.quantization.findData(settings.quantization) < 0:
             self.quantization.addItem(settings.quantization, settings.quantization)
         self.quantization.setCurrentIndex(self.quantization.findData(settings.quantization))
-        self.quantization_note = QLabel(wordWrap=True)
+        self.quantization_note = QLabel()
         self.threads = QSpinBox(minimum=0, maximum=256, value=settings.threads, specialValueText="automatic")
         self.gentle = QCheckBox("Gentle: index at idle priority, so other programs stay fast")
         self.gentle.setChecked(settings.gentle)
@@ -144,9 +142,16 @@ class SettingsDialog(QDialog):
         self.pause_on_battery.setChecked(settings.pause_on_battery)
         self.start_at_login = QCheckBox("Start Gemseek in the tray when I log in")
         self.start_at_login.setChecked(settings.start_at_login)
-        shortcut = QLabel("Quick search from anywhere: bind the command <code>gemseek quick</code> to a key "
-                          "in your desktop's keyboard settings (works on X11, Wayland, macOS and Windows). "
-                          "Gemseek does not grab a global hotkey itself.", wordWrap=True)
+        self.hotkey = QKeySequenceEdit(QKeySequence(settings.hotkey))
+        self.hotkey.setMaximumSequenceLength(1)
+        self.hotkey.setClearButtonEnabled(True)
+        where = hotkey.platform_support()
+        shortcut = QLabel(
+            ("This shortcut opens quick search from any application (this desktop allows it). "
+             if where else
+             "This desktop (Wayland or macOS) does not let applications have a global shortcut. ")
+            + "Anywhere, you can also bind the command <code>gemseek quick</code> to a key in your "
+            "desktop's keyboard settings.", wordWrap=True)
         self.error = QLabel(wordWrap=True)
         self.error.setStyleSheet("color: palette(link)")
         self.dimension.currentIndexChanged.connect(self._explain)
@@ -157,7 +162,8 @@ class SettingsDialog(QDialog):
         form.addRow("Folders to index", self.folders)
         form.addRow("Leave out", self.excludes)
         form.addRow("Skip files larger than", self.max_mb)
-        form.addRow("File types to index", types_box)
+        for i, box in enumerate(self.types.values()):
+            form.addRow("File types to index" if i == 0 else "", box)
         form.addRow("Embedding dimension", self.dimension)
         form.addRow("", self.dimension_note)
         form.addRow("Model quantization", self.quantization)
@@ -166,11 +172,13 @@ class SettingsDialog(QDialog):
         form.addRow("", self.gentle)
         form.addRow("", self.pause_on_battery)
         form.addRow("", self.start_at_login)
-        form.addRow("Quick search", shortcut)
+        form.addRow("Quick-search shortcut", self.hotkey)
+        form.addRow("", shortcut)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)  # wrapped notes never get clipped
         layout.addLayout(form)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
@@ -178,10 +186,10 @@ class SettingsDialog(QDialog):
     def _explain(self) -> None:
         dim, qtype = self.dimension.currentData(), self.quantization.currentData()
         note = dimension_text(dim, self.tradeoffs)
-        note += ("\nResults are re-scored with the stored full-size vectors, so a smaller index "
-                 "costs memory and recall, hardly quality.")
+        note += ("\nResults are re-scored with the stored full-size vectors,\n"
+                 "so a smaller index costs memory and recall, hardly quality.")
         if dim != self.settings.dimension:
-            note += "\nChanging it rebuilds the vector index from stored vectors in the background (no re-embedding)."
+            note += "\nChanging it rebuilds the vector index from stored vectors\nin the background (no re-embedding)."
         self.dimension_note.setText(note)
         note = quantization_text(qtype, self.tradeoffs) if qtype in self.tradeoffs["quantization"] else qtype
         if qtype != self.settings.quantization:
@@ -202,6 +210,7 @@ class SettingsDialog(QDialog):
             gentle=self.gentle.isChecked(),
             pause_on_battery=self.pause_on_battery.isChecked(),
             start_at_login=self.start_at_login.isChecked(),
+            hotkey=self.hotkey.keySequence().toString(QKeySequence.SequenceFormat.PortableText),
         )
 
     def accept(self) -> None:

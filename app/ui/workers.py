@@ -55,7 +55,7 @@ class _SearchWorker(QObject):
         except GemseekError as exc:
             self._close()  # e.g. nothing indexed yet: open again on the next query
             self.failed.emit(request, str(exc))
-        except Exception as exc:
+        except Exception as exc:  # report it; keep the search thread alive
             log.exception("search failed")
             self._close()
             self.failed.emit(request, f"search failed: {exc}")
@@ -211,7 +211,7 @@ class IndexRunner(QThread):
         except Cancelled:
             self.state.emit("stopped")
             return
-        except Exception as exc:
+        except Exception as exc:  # shown to the user, never a crash
             if not isinstance(exc, GemseekError):
                 log.exception("could not start indexing")
             self.failed.emit(str(exc))
@@ -219,7 +219,7 @@ class IndexRunner(QThread):
             return
         try:
             self._loop(service)
-        except Exception as exc:
+        except Exception as exc:  # shown to the user, never a crash
             log.exception("indexing stopped")
             self.failed.emit(str(exc))
             self.state.emit("failed")
@@ -247,3 +247,43 @@ class IndexRunner(QThread):
             except Cancelled:
                 pass
 
+
+
+class HotkeyListener(QThread):
+    """Waits for the global quick-search shortcut on a thread of its own.
+
+    Args:
+        make_grabber: called on this thread with the shortcut; returns an
+            object with ``wait(timeout) -> bool`` and ``close()`` (see app.ui.hotkey).
+
+    Signals:
+        pressed(): the shortcut was pressed.
+        failed(str): it cannot be used (taken by another program, or not supported here).
+    """
+
+    pressed = Signal()
+    failed = Signal(str)
+
+    def __init__(self, shortcut: str, make_grabber: Callable, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("gemseek-hotkey")
+        self.shortcut = shortcut
+        self._make = make_grabber
+        self._stop = threading.Event()
+
+    def run(self) -> None:
+        try:
+            grabber = self._make(self.shortcut)
+        except Exception as exc:  # HotkeyError, or a platform library that misbehaves
+            self.failed.emit(str(exc))
+            return
+        try:
+            while not self._stop.is_set():
+                if grabber.wait(0.25):
+                    self.pressed.emit()
+        finally:
+            grabber.close()
+
+    def stop(self, wait_ms: int = 2000) -> bool:
+        self._stop.set()
+        return self.wait(wait_ms)

@@ -257,3 +257,18 @@ def test_changing_quantization_keeps_the_old_index_until_the_new_one_is_ready(qt
     assert controller.runner is not first_runner and first_runner.isFinished()
     assert search(qtbot, controller, "garden tomatoes")[0] == "garden.md"
     shut_down(qtbot, controller)
+
+
+def test_global_shortcut_opens_quick_search_and_follows_the_setting(qtbot, app_controller):
+    from tests.ui.test_hotkey import FakeGrabber
+
+    grabbed = []
+    app_controller.make_grabber = lambda shortcut: grabbed.append(shortcut) or FakeGrabber(presses=1)
+    app_controller.start(first_run=False)
+    qtbot.waitUntil(app_controller.quick.isVisible, timeout=5000)
+    assert grabbed == ["Ctrl+Alt+Space"]
+    app_controller.quick.hide()
+    app_controller.apply(app_controller.settings.replace(hotkey="Ctrl+Shift+F"))
+    qtbot.waitUntil(lambda: grabbed == ["Ctrl+Alt+Space", "Ctrl+Shift+F"], timeout=5000)
+    app_controller.apply(app_controller.settings.replace(hotkey=""))
+    assert app_controller.hotkey is None
