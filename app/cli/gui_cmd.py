@@ -29,19 +29,19 @@ def run(args: argparse.Namespace, paths: Paths) -> int:
     from app.main import has_display, missing_desktop_libraries
 
     if not has_display():
-        print("gemseek: no display found, so the search window cannot open; running the "
-              "command-line demo instead (see `gemseek --help`).", file=sys.stderr, flush=True)
-        return demo_cmd.run(argparse.Namespace(query=[]), paths)
+        return _demo_instead("no display found, so the search window cannot open", paths)
     missing = missing_desktop_libraries()
     if missing:
-        print(f"gemseek: the search window needs system libraries that are missing: {' '.join(missing)} "
-              f"(Debian/Ubuntu: sudo apt install {' '.join(missing)}); running the command-line demo "
-              "instead.", file=sys.stderr, flush=True)
-        return demo_cmd.run(argparse.Namespace(query=[]), paths)
+        return _demo_instead(f"the search window needs system libraries that are missing: {' '.join(missing)} "
+                             f"(Debian/Ubuntu: sudo apt install {' '.join(missing)})", paths)
     try:
         from app.main import run_gui
     except ImportError as exc:  # Qt's libraries are missing on this system
-        print(f"gemseek: the desktop app cannot start ({exc}); running the command-line demo instead.",
-              file=sys.stderr, flush=True)
-        return demo_cmd.run(argparse.Namespace(query=[]), paths)
+        return _demo_instead(f"the desktop app cannot start ({exc})", paths)
     return run_gui(paths, getattr(args, "gui_command", "show"), hidden=getattr(args, "hidden", False))
+
+
+def _demo_instead(reason: str, paths: Paths) -> int:
+    print(f"gemseek: {reason}; running the command-line demo instead (see `gemseek --help`).",
+          file=sys.stderr, flush=True)
+    return demo_cmd.run(argparse.Namespace(query=[]), paths)

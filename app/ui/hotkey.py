@@ -63,31 +63,38 @@ _KEY_PRESS = 2
 _BAD_ACCESS = 10
 
 
+def libx11() -> ctypes.CDLL:
+    """libX11 with the signatures Gemseek calls declared (pointers and XIDs are 64-bit)."""
+    name = ctypes.util.find_library("X11")
+    if not name:
+        raise HotkeyError("libX11 is not installed")
+    x = ctypes.cdll.LoadLibrary(name)
+    ptr, xid = ctypes.c_void_p, ctypes.c_ulong
+    x.XOpenDisplay.restype = ptr
+    x.XOpenDisplay.argtypes = [ctypes.c_char_p]
+    x.XDefaultRootWindow.restype = xid
+    x.XDefaultRootWindow.argtypes = [ptr]
+    x.XStringToKeysym.restype = xid
+    x.XStringToKeysym.argtypes = [ctypes.c_char_p]
+    x.XKeysymToKeycode.restype = ctypes.c_ubyte
+    x.XKeysymToKeycode.argtypes = [ptr, xid]
+    x.XGrabKey.argtypes = [ptr, ctypes.c_int, ctypes.c_uint, xid, ctypes.c_int, ctypes.c_int, ctypes.c_int]
+    x.XUngrabKey.argtypes = [ptr, ctypes.c_int, ctypes.c_uint, xid]
+    x.XSync.argtypes = [ptr, ctypes.c_int]
+    for fn in ("XPending", "XConnectionNumber", "XCloseDisplay", "XFlush"):
+        getattr(x, fn).argtypes = [ptr]
+    x.XNextEvent.argtypes = [ptr, ptr]
+    x.XSetErrorHandler.restype = ptr
+    x.XSetErrorHandler.argtypes = [ptr]
+    return x
+
+
 class X11Grabber:
     """Grabs a key combination on the root window through its own Xlib connection."""
 
     def __init__(self, shortcut: str, display: str | None = None) -> None:
         mods, key = parse(shortcut)
-        name = ctypes.util.find_library("X11")
-        if not name:
-            raise HotkeyError("libX11 is not installed")
-        x = self._x = ctypes.cdll.LoadLibrary(name)
-        x.XOpenDisplay.restype = ctypes.c_void_p
-        x.XOpenDisplay.argtypes = [ctypes.c_char_p]
-        x.XDefaultRootWindow.restype = ctypes.c_ulong
-        x.XDefaultRootWindow.argtypes = [ctypes.c_void_p]
-        x.XStringToKeysym.restype = ctypes.c_ulong
-        x.XStringToKeysym.argtypes = [ctypes.c_char_p]
-        x.XKeysymToKeycode.restype = ctypes.c_ubyte
-        x.XKeysymToKeycode.argtypes = [ctypes.c_void_p, ctypes.c_ulong]
-        x.XGrabKey.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_uint, ctypes.c_ulong, ctypes.c_int,
-                               ctypes.c_int, ctypes.c_int]
-        x.XUngrabKey.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_uint, ctypes.c_ulong]
-        for fn in ("XSync",):
-            getattr(x, fn).argtypes = [ctypes.c_void_p, ctypes.c_int]
-        for fn in ("XPending", "XConnectionNumber", "XCloseDisplay"):
-            getattr(x, fn).argtypes = [ctypes.c_void_p]
-        x.XNextEvent.argtypes = [ctypes.c_void_p, ctypes.c_void_p]
+        x = self._x = libx11()
         handler_type = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p)
         x.XSetErrorHandler.restype = ctypes.c_void_p
         x.XSetErrorHandler.argtypes = [ctypes.c_void_p]

@@ -32,9 +32,7 @@ def fake_factory(settings: Settings) -> FakeEmbedder:
 def app_controller(qtbot, paths, docs):
     settings = Settings(roots=(str(docs),))
     settings_mod.save(settings, paths.settings_file)
-    controller = AppController(paths, settings, search_opener(paths, fake_factory),
-                               index_opener(paths, fake_factory), Tray(qtbot_icon()),
-                               prepare_models=False)
+    controller = make_controller(paths, settings)
     yield controller
     shut_down(qtbot, controller)
 
@@ -43,6 +41,12 @@ def shut_down(qtbot, controller: AppController) -> None:
     controller.quit()
     qtbot.waitUntil(lambda: controller.done, timeout=30_000)
     controller.window.deleteLater()
+
+
+def make_controller(paths, settings: Settings, factory=fake_factory, *, prepare_models: bool = False):
+    """The app over embedders from ``factory``; with ``prepare_models`` it also gets missing models."""
+    return AppController(paths, settings, search_opener(paths, factory), index_opener(paths, factory),
+                         Tray(qtbot_icon()), prepare_models=prepare_models)
 
 
 def qtbot_icon():
@@ -159,9 +163,7 @@ def test_quick_search_popup_opens_focused_and_hides_on_escape(qtbot, app_control
 
 def test_first_run_folders_are_saved_and_indexed(qtbot, paths, docs):
     settings = Settings()
-    controller = AppController(paths, settings, search_opener(paths, fake_factory),
-                               index_opener(paths, fake_factory), Tray(qtbot_icon()),
-                               prepare_models=False)
+    controller = make_controller(paths, settings)
     controller.start(first_run=True)
     dialog = controller.first_run
     assert "Gemma Terms of Use" in dialog.findChildren(type(dialog.use_samples.parent().findChild(
@@ -176,9 +178,7 @@ def test_first_run_folders_are_saved_and_indexed(qtbot, paths, docs):
 
 
 def test_without_folders_the_samples_are_searchable(qtbot, paths):
-    controller = AppController(paths, Settings(), search_opener(paths, fake_factory),
-                               index_opener(paths, fake_factory), Tray(qtbot_icon()),
-                               prepare_models=False)
+    controller = make_controller(paths, Settings())
     controller.start(first_run=False)
     wait_state(qtbot, controller, "watching", timeout=60_000)
     assert (paths.data / "samples-index").is_dir()
@@ -192,9 +192,7 @@ def test_event_loop_keeps_ticking_while_indexing_and_searching(qtbot, paths, tmp
     for i in range(60):
         (docs / f"note{i}.txt").write_text(f"Note {i} about topic {i % 7}. " * 40, encoding="utf-8")
     slow = lambda s: SlowFakeEmbedder(s.dimension)  # noqa: E731
-    controller = AppController(paths, Settings(roots=(str(docs),)), search_opener(paths, slow),
-                               index_opener(paths, slow), Tray(qtbot_icon()),
-                               prepare_models=False)
+    controller = make_controller(paths, Settings(roots=(str(docs),)), slow)
     ticks: list[float] = []
     timer = QTimer(interval=10)
     timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
@@ -218,8 +216,7 @@ def test_event_loop_keeps_ticking_while_indexing_and_searching(qtbot, paths, tmp
 
 def test_a_missing_model_is_prepared_first_and_can_be_retried(qtbot, paths, docs, monkeypatch):
     monkeypatch.setenv("GEMSEEK_PYPI_INDEX", "http://127.0.0.1:9/simple")  # the download fails
-    controller = AppController(paths, Settings(roots=(str(docs),)), search_opener(paths, fake_factory),
-                               index_opener(paths, fake_factory), Tray(qtbot_icon()))
+    controller = make_controller(paths, Settings(roots=(str(docs),)), prepare_models=True)
     controller.start(first_run=True)
     status = controller.window.status
     assert controller.first_run.model_progress is not None  # the welcome shows the model's progress
@@ -239,8 +236,7 @@ def test_changing_quantization_keeps_the_old_index_until_the_new_one_is_ready(qt
     monkeypatch.setenv("GEMSEEK_PYPI_INDEX", "http://127.0.0.1:9/simple")  # getting Q4_0 fails at first
     paths.gguf_file("Q8_0").parent.mkdir(parents=True)
     paths.gguf_file("Q8_0").write_bytes(b"GGUF")  # (fake embedders: only the file's presence counts)
-    controller = AppController(paths, Settings(roots=(str(docs),)), search_opener(paths, fake_factory),
-                               index_opener(paths, fake_factory), Tray(qtbot_icon()))
+    controller = make_controller(paths, Settings(roots=(str(docs),)), prepare_models=True)
     controller.start(first_run=False)
     wait_state(qtbot, controller, "watching")
     first_runner = controller.runner

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from app.ui.hotkey import HotkeyError, X11Grabber
+from app.ui.hotkey import HotkeyError, X11Grabber, libx11
 from app.ui.workers import HotkeyListener
 
 
@@ -69,15 +69,8 @@ def xvfb(monkeypatch):
 
 def press(display: str, *keys: bytes) -> None:
     """Type keys through the XTEST extension, as a keyboard would."""
-    x = ctypes.cdll.LoadLibrary(ctypes.util.find_library("X11"))
+    x = libx11()
     t = ctypes.cdll.LoadLibrary(ctypes.util.find_library("Xtst"))
-    x.XOpenDisplay.restype = ctypes.c_void_p
-    x.XOpenDisplay.argtypes = [ctypes.c_char_p]
-    x.XStringToKeysym.restype = ctypes.c_ulong
-    x.XStringToKeysym.argtypes = [ctypes.c_char_p]
-    x.XKeysymToKeycode.restype = ctypes.c_ubyte
-    x.XKeysymToKeycode.argtypes = [ctypes.c_void_p, ctypes.c_ulong]
-    x.XFlush.argtypes = x.XCloseDisplay.argtypes = [ctypes.c_void_p]
     t.XTestFakeKeyEvent.argtypes = [ctypes.c_void_p, ctypes.c_uint, ctypes.c_int, ctypes.c_ulong]
     d = x.XOpenDisplay(display.encode())
     codes = [x.XKeysymToKeycode(d, x.XStringToKeysym(k)) for k in keys]
