@@ -93,14 +93,16 @@ def main() -> int:
         print(json.dumps(child(args.child, args.reps, args.threads)))
         return 0
 
-    from bench.embed import _gguf_for
     import tempfile
+
+    from bench.embed import _gguf_for
 
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
         for qtype in args.types.split(","):
             gguf = _gguf_for(qtype, Path(tmp))
-            cmd = [sys.executable, __file__, "--child", str(gguf), "--reps", str(args.reps), "--threads", str(args.threads)]
+            cmd = [sys.executable, __file__, "--child", str(gguf), "--reps", str(args.reps)]
+            cmd += ["--threads", str(args.threads)]
             out = subprocess.run(cmd, capture_output=True, text=True, check=False)
             if out.returncode != 0:
                 raise SystemExit(f"benchmark child failed for {qtype}\n{out.stderr[-2000:]}")
