@@ -8,6 +8,7 @@ embedding speed on.
 from __future__ import annotations
 
 import html
+import json
 import re
 import tarfile
 import tempfile
@@ -17,6 +18,12 @@ from bench.shared import shared_dir
 
 EVAL_DIR = shared_dir() / "eval"
 _SKIP = {".pdf", ".docx", ".odt"}
+
+
+def eval_queries(eval_dir: Path = EVAL_DIR) -> list[str]:
+    """The eval set's query texts, in file order."""
+    lines = (eval_dir / "queries.jsonl").read_text(encoding="utf-8").splitlines()
+    return [json.loads(x)["query"] for x in lines if x.strip()]
 
 
 def corpus_dir(eval_dir: Path = EVAL_DIR) -> Path:

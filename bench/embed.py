@@ -20,7 +20,6 @@ import json
 import os
 import resource
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -29,15 +28,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.corpus import EVAL_DIR, chunks
+from bench.corpus import chunks, eval_queries
+from bench.shared import run_child
 
 TYPES = ("F32", "F16", "BF16", "Q8_0", "Q6_K", "Q5_K_M", "Q4_K_M", "Q4_0")
 OUT = ROOT / "bench" / "out" / "embed.json"
-
-
-def _queries(n: int) -> list[str]:
-    lines = (EVAL_DIR / "queries.jsonl").read_text(encoding="utf-8").splitlines()
-    return [json.loads(x)["query"] for x in lines[:n]]
 
 
 def _peak_rss_mb() -> float:
@@ -57,7 +52,7 @@ def child_llama(gguf: str, n_texts: int, n_queries: int, threads: int) -> dict:
     emb.embed_documents([t for _, t in pairs], [title for title, _ in pairs])
     doc_s = time.perf_counter() - t0
     lat = []
-    for q in _queries(n_queries):
+    for q in eval_queries()[:n_queries]:
         t0 = time.perf_counter()
         emb.embed_query(q)
         lat.append((time.perf_counter() - t0) * 1000)
@@ -85,7 +80,7 @@ def child_torch(checkpoint: str, n_texts: int, n_queries: int, threads: int) -> 
     model.encode(prompts, batch_size=8)
     doc_s = time.perf_counter() - t0
     lat = []
-    for q in _queries(n_queries):
+    for q in eval_queries()[:n_queries]:
         t0 = time.perf_counter()
         model.encode([query_prompt(q)])
         lat.append((time.perf_counter() - t0) * 1000)
@@ -105,15 +100,6 @@ def _result(load_s: float, texts: int, tokens: int, doc_s: float, lat: list[floa
         "peak_rss_mb": round(_peak_rss_mb()),
         "file_mb": round(size / 1e6, 1),
     }
-
-
-def _run_child(args: list[str], env: dict | None = None) -> dict:
-    out = subprocess.run(
-        [sys.executable, __file__, "--child", *args], capture_output=True, text=True, env=env, check=False
-    )
-    if out.returncode != 0:
-        raise SystemExit(f"benchmark child failed: {' '.join(args)}\n{out.stderr[-2000:]}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def _gguf_for(qtype: str, tmp: Path) -> Path:
@@ -153,7 +139,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         ggufs = {q: _gguf_for(q, Path(tmp)) for q in args.types.split(",")}
         for qtype, gguf in ggufs.items():
-            results[qtype] = _run_child(["llama", str(gguf), *common])
+            results[qtype] = run_child(__file__, ["llama", str(gguf), *common])
             print(qtype, results[qtype], flush=True)
         try:
             import sentence_transformers  # noqa: F401
@@ -164,7 +150,7 @@ def main() -> int:
             print("sentence-transformers not installed: no PyTorch reference (pip install -e .[reference])")
         if have_torch:
             env = {**os.environ, "GEMSEEK_BENCH_TOKENIZER": str(next(iter(ggufs.values())))}
-            results["torch fp32"] = _run_child(["torch", str(Paths.resolve().checkpoint), *common], env)
+            results["torch fp32"] = run_child(__file__, ["torch", str(Paths.resolve().checkpoint), *common], env)
             print("torch", results["torch fp32"], flush=True)
 
     _print_table(results)

@@ -15,7 +15,6 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -23,15 +22,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.corpus import EVAL_DIR
+from bench.corpus import eval_queries
+from bench.shared import run_child
 
 LENGTHS = (10, 12, 16, 19, 21, 23, 26, 32, 48, 64)
 OUT = ROOT / "bench" / "out" / "query_length.json"
-
-
-def _eval_queries() -> list[str]:
-    lines = (EVAL_DIR / "queries.jsonl").read_text(encoding="utf-8").splitlines()
-    return [json.loads(x)["query"] for x in lines]
 
 
 def _texts_of_length(emb, words: list[str], lengths: tuple[int, ...]) -> dict[int, str]:
@@ -57,7 +52,7 @@ def child(gguf: str, reps: int, threads: int) -> dict:
     from app.core.embedder import LlamaEmbedder, query_prompt
 
     emb = LlamaEmbedder(Path(gguf), threads=threads)
-    queries = _eval_queries()
+    queries = eval_queries()
     words = " ".join(queries).split()
     texts = _texts_of_length(emb, words, LENGTHS)
     emb.embed_query("warm up")
@@ -101,12 +96,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         for qtype in args.types.split(","):
             gguf = _gguf_for(qtype, Path(tmp))
-            cmd = [sys.executable, __file__, "--child", str(gguf), "--reps", str(args.reps)]
-            cmd += ["--threads", str(args.threads)]
-            out = subprocess.run(cmd, capture_output=True, text=True, check=False)
-            if out.returncode != 0:
-                raise SystemExit(f"benchmark child failed for {qtype}\n{out.stderr[-2000:]}")
-            results[qtype] = json.loads(out.stdout.strip().splitlines()[-1])
+            results[qtype] = run_child(__file__, [str(gguf), "--reps", str(args.reps), "--threads", str(args.threads)])
             print(qtype, results[qtype], flush=True)
 
     lengths = [r["tokens"] for r in next(iter(results.values()))["rows"]]

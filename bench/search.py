@@ -37,8 +37,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.corpus import EVAL_DIR
 from bench.corpus import chunks as corpus_chunks
+from bench.corpus import eval_queries
 
 OUT = ROOT / "bench" / "out" / "search.json"
 
@@ -225,7 +225,7 @@ def main() -> int:
 
     user = Paths.resolve()
     embedder = load_embedder(user, settings_mod.load(user.settings_file))
-    queries = [json.loads(x)["query"] for x in (EVAL_DIR / "queries.jsonl").read_text().splitlines() if x.strip()]
+    queries = eval_queries()
     centers, texts = _real_vectors(embedder)
     results: dict = {"scale": [], "edit": None}
     for n in map(int, args.sizes.split(",")):

@@ -6,7 +6,10 @@ points elsewhere.
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -22,3 +25,13 @@ def shared_dir() -> Path:
     raise FileNotFoundError(
         "the shared data folder (fixtures/, eval/) was not found beside the checkout; set GEMSEEK_SHARED"
     )
+
+
+def run_child(script: str, args: list[str], env: dict | None = None) -> dict:
+    """Run ``script --child ARGS`` in a fresh interpreter and return the JSON on its last line."""
+    out = subprocess.run(
+        [sys.executable, script, "--child", *args], capture_output=True, text=True, env=env, check=False
+    )
+    if out.returncode != 0:
+        raise SystemExit(f"benchmark child failed: {' '.join(args)}\n{out.stderr[-2000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])

@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from bench.corpus import EVAL_DIR, corpus_dir
+from bench.corpus import corpus_dir, eval_queries
 
 OUT = ROOT / "bench" / "out"
 HOME = OUT / "ui-home"
@@ -118,7 +118,7 @@ def keystrokes(n_queries: int, interval_ms: int) -> dict:
     controller.start(first_run=False)
     window, panel = controller.window, controller.window.search
     wait_until(app, lambda: window.status.state == "watching", 600)
-    queries = [json.loads(x)["query"] for x in (EVAL_DIR / "queries.jsonl").read_text().splitlines() if x.strip()]
+    queries = eval_queries()
     warm = "warm up the model"
     panel.box.setText(warm)
     wait_until(app, lambda: panel.message.text().endswith("ms") or "No matching" in panel.message.text(), 60)
