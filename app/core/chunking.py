@@ -22,6 +22,7 @@ Counter = Callable[[str], int]
 _SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s+|\n")
 _SPACE = re.compile(r"\s+")
 _SAFETY = 2  # tokens: joining pieces can merge or split a token at the seam
+_LEAST_TEXT = 16  # tokens a passage's title must leave for its text
 
 
 @dataclass(frozen=True)
@@ -77,17 +78,39 @@ def chunk_document(
     sections = list(_sections(doc))
     if min_section_tokens:
         sections = _merge_short(sections, min_section_tokens, pieces_count)
+    room = max_tokens - count(document_prompt("", None)) - _SAFETY
+    if room < 4:
+        raise ValueError(f"max_tokens={max_tokens} leaves no room for text beside the prompt")
+    least = min(_LEAST_TEXT, room // 2)  # what a title must leave for the text
+    doc_title = _shorten(doc_title, max_tokens - _SAFETY - least, count)
     for heading, pieces in sections:
         title = f"{doc_title} — {heading}" if headings_in_title and heading and heading != doc_title else doc_title
         budget = max_tokens - count(document_prompt("", title)) - _SAFETY
-        if budget < 16:  # an absurdly long heading: fall back to the document title
+        if budget < least:  # an absurdly long heading: fall back to the document title
             title = doc_title
             budget = max_tokens - count(document_prompt("", title)) - _SAFETY
         fitted = [p for piece in pieces for p in _fit(piece, budget, overlap_tokens, pieces_count)]
-        chunks.extend(_pack(text, fitted, title, budget, max_tokens, overlap_tokens, count))
+        chunks.extend(_pack(text, fitted, title, budget, max_tokens, overlap_tokens, count, pieces_count))
     if outline:
         chunks.extend(_outline(doc, doc_title, max_tokens, count))
     return chunks
+
+
+def _shorten(title: str, most: int, count: Counter) -> str:
+    """``title``, cut at a word (with an ellipsis) so that its prompt takes at most ``most`` tokens."""
+    if count(document_prompt("", title)) <= most:
+        return title
+    lo, hi = 0, len(title)  # the longest prefix that fits, by bisection: a title can be long
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if count(document_prompt("", title[:mid].rstrip() + "…")) <= most:
+            lo = mid
+        else:
+            hi = mid - 1
+    cut = title[:lo]
+    if " " in cut.strip():
+        cut = cut[: cut.rstrip().rfind(" ")]
+    return (cut.rstrip() + "…") if cut.strip() else "…"
 
 
 def _merge_short(
@@ -161,14 +184,15 @@ def _fit(piece: _Piece, budget: int, small: int, count: Counter) -> list[_Piece]
     about the size of the overlap to work with.
     """
     tokens = count(piece.text)
-    if tokens <= budget:
+    if tokens <= budget or len(piece.text) < 2:
         return [_Piece(piece.text, piece.start, piece.page, piece.line, tokens)]
     text = piece.text
     spans = _split_once(text)
     if len(spans) == 1:  # one enormous word: cut it in half
         spans = [(0, len(text) // 2), (len(text) // 2, len(text))]
     out: list[_Piece] = []
-    for a, b in _group(text, spans, max(small, 1), count):
+    # Groups never exceed the budget, so each part that is cut again is a single, shorter span.
+    for a, b in _group(text, spans, max(1, min(small, budget)), count):
         line = piece.line + text.count("\n", 0, a) if piece.line is not None else None
         out.extend(_fit(_Piece(text[a:b], piece.start + a, piece.page, line, -1), budget, small, count))
     return out
@@ -203,63 +227,87 @@ def _group(text: str, spans: list[tuple[int, int]], limit: int, count: Counter) 
 
 
 def _pack(
-    text: str, pieces: list[_Piece], title: str, budget: int, max_tokens: int, overlap: int, count: Counter
+    text: str,
+    pieces: list[_Piece],
+    title: str,
+    budget: int,
+    max_tokens: int,
+    overlap: int,
+    count: Counter,
+    piece_count: Counter,
 ) -> list[Chunk]:
-    """Fill chunks with whole pieces; a chunk cut mid-section hands its tail to the next."""
+    """Fill chunks with whole pieces; a chunk cut mid-section repeats the end of the one before.
+
+    Terminates by construction: every chunk holds at least one piece that no
+    earlier chunk held (``fresh`` only moves forward), and the overlap is what
+    gives way when the two do not fit together. The work is linear: each
+    chunk's pieces are summed once and its exact size is counted once, plus
+    once more for each piece that has to leave it.
+    """
+    pieces = list(pieces)
     out: list[Chunk] = []
-    current: list[_Piece] = []
-    used = n_tail = 0
-    queue = list(pieces)
-    while queue:
-        piece = queue.pop(0)
-        if current and used + piece.tokens > budget:
-            spill: list[_Piece] = []
-            if len(current) == n_tail:  # nothing but the overlap: drop it rather than repeat it alone
-                current = []
+    start = fresh = 0  # the chunk starts at ``start``; pieces before ``fresh`` are in a chunk already
+    while fresh < len(pieces):
+        used = sum(p.tokens for p in pieces[start:fresh])
+        if used + pieces[fresh].tokens > budget:
+            start, used = fresh, 0  # the overlap alone would crowd out the new text: drop it
+        end = fresh
+        while end < len(pieces) and (end == fresh or used + pieces[end].tokens <= budget):
+            used += pieces[end].tokens
+            end += 1
+        chunk = _measure(text, pieces, start, end, title, count)
+        # Piece counts only plan a chunk; joining pieces can cost a token at each seam.
+        while chunk.tokens > max_tokens:
+            if end - fresh > 1:
+                end -= 1
+            elif start < fresh:
+                start = fresh
+            elif not _split_piece(pieces, fresh, piece_count):
+                break  # a single character over the budget: nothing smaller exists
             else:
-                chunk, spill = _make_chunk(text, current, title, max_tokens, count)
-                out.append(chunk)
-                current = _tail(current[: len(current) - len(spill)], overlap, budget - piece.tokens)
-            used, n_tail = sum(p.tokens for p in current), len(current)
-            queue[:0] = [*spill, piece]
-            continue
-        current.append(piece)
-        used += piece.tokens
-    while current:
-        chunk, spill = _make_chunk(text, current, title, max_tokens, count)
+                end = fresh + 1
+            chunk = _measure(text, pieces, start, end, title, count)
         out.append(chunk)
-        current = spill
+        fresh = end
+        start = _tail_start(pieces, start, end, overlap)
     return out
 
 
-def _tail(pieces: list[_Piece], overlap: int, room: int) -> list[_Piece]:
-    """The last pieces of a chunk, up to ``overlap`` tokens, to repeat in the next one."""
-    tail: list[_Piece] = []
-    total = 0
-    for p in reversed(pieces):
-        if total + p.tokens > min(overlap, room):
-            break
-        tail.insert(0, p)
-        total += p.tokens
-    return tail
+def _tail_start(pieces: list[_Piece], start: int, end: int, overlap: int) -> int:
+    """Where the next chunk starts: the last pieces of this one, up to ``overlap`` tokens."""
+    total, i = 0, end
+    while i > start and total + pieces[i - 1].tokens <= overlap:
+        i -= 1
+        total += pieces[i].tokens
+    return i
 
 
-def _make_chunk(
-    text: str, pieces: list[_Piece], title: str, max_tokens: int, count: Counter
-) -> tuple[Chunk, list[_Piece]]:
-    """The chunk spanning ``pieces`` in the document text, and any pieces that did not fit after all.
+def _split_piece(pieces: list[_Piece], i: int, count: Counter) -> bool:
+    """Cut ``pieces[i]`` in two at the space (or character) nearest its middle; False if it cannot be cut."""
+    p = pieces[i]
+    if len(p.text) < 2:
+        return False
+    text, mid = p.text, len(p.text) // 2
+    space = text.rfind(" ", 0, mid)
+    a_end, b_off = (len(text[:space].rstrip()), space + 1) if space > 0 else (mid, mid)
+    if a_end == 0 or not text[b_off:].strip():  # all the spaces are at one end: cut in the middle
+        a_end, b_off = mid, mid
+    b_off += len(text[b_off:]) - len(text[b_off:].lstrip())
+    a, b = text[:a_end], text[b_off:]
+    if not a or not b:
+        a, b, b_off = text[:mid], text[mid:], mid
+    b_start = p.start + b_off
+    b_line = p.line + text.count("\n", 0, b_off) if p.line is not None else None
+    pieces[i : i + 1] = [
+        _Piece(a, p.start, p.page, p.line, count(a)),
+        _Piece(b, b_start, p.page, b_line, count(b)),
+    ]
+    return True
 
-    Piece counts are summed to plan a chunk; the exact count of the joined
-    text can differ by a token or two, so it is checked here.
-    """
-    spill: list[_Piece] = []
-    while True:
-        start, end = pieces[0].start, pieces[-1].start + len(pieces[-1].text)
-        body = text[start:end]
-        tokens = count(document_prompt(body, title))
-        if tokens <= max_tokens or len(pieces) == 1:
-            break
-        spill.insert(0, pieces[-1])
-        pieces = pieces[:-1]
-    first = pieces[0]
-    return Chunk(body, title, start, end, first.page, first.line, tokens), spill
+
+def _measure(text: str, pieces: list[_Piece], start: int, end: int, title: str, count: Counter) -> Chunk:
+    """The chunk spanning ``pieces[start:end]`` in the document text, with its exact token count."""
+    first, last = pieces[start], pieces[end - 1]
+    a, b = first.start, last.start + len(last.text)
+    body = text[a:b]
+    return Chunk(body, title, a, b, first.page, first.line, count(document_prompt(body, title)))

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
+from app.core.budget import Budget, OverBudget, Stopped
 from app.core.catalog import FileRecord, NewChunk, path_from_key, path_key
 from app.core.chunking import chunk_document
 from app.core.embedder import Embedder
@@ -51,6 +52,7 @@ class IndexOptions:
     chunk_tokens: int = 256
     overlap_tokens: int = 32
     extract_timeout: float = 30.0
+    chunk_timeout: float = 30.0  # cutting one file into passages (in this process, so checked as it goes)
     save_every: float = 30.0
     group_tokens: int = 2048  # embed several small files together, up to this many tokens
     # Passage titles and shapes, each measured on the eval set (bench/RESULTS.md):
@@ -285,14 +287,17 @@ class Indexer:
         try:
             with self._make_extractor() as extractor:
                 for found in plan.todo:
-                    if stop.is_set() or not put(self._prepare(found, plan, gone_by_hash, extractor)):
+                    if stop.is_set() or not put(self._prepare(found, plan, gone_by_hash, extractor, stop)):
                         return
+        except Stopped:
+            return
         except BaseException as exc:  # handed to the storing thread, which raises it
             put(exc)
             return
         put(None)
 
-    def _prepare(self, found: Found, plan: _Plan, gone_by_hash: dict[str, bytes], extractor) -> object:
+    def _prepare(self, found: Found, plan: _Plan, gone_by_hash: dict[str, bytes], extractor,
+                 stop: threading.Event | None = None) -> object:
         if found.size > self.options.max_file_bytes:
             return _Skip(found, f"file is larger than {self.options.max_file_bytes // 1_000_000} MB")
         try:
@@ -313,11 +318,16 @@ class Indexer:
             return _Skip(found, str(exc))
         o = self.options
         name = os.fsencode(found.path.name).decode("utf-8", "replace")  # names need not be UTF-8
-        chunks = chunk_document(
-            dataclasses.replace(doc, title=_title(o.title, name, doc.title)), name, self.embedder.token_count,
-            max_tokens=o.chunk_tokens, overlap_tokens=o.overlap_tokens, headings_in_title=o.headings_in_title,
-            outline=o.outline, min_section_tokens=o.min_section_tokens,
-        )
+        budget = Budget(o.chunk_timeout, stop)
+        try:
+            chunks = chunk_document(
+                dataclasses.replace(doc, title=_title(o.title, name, doc.title)), name,
+                budget.guard(self.embedder.token_count), max_tokens=o.chunk_tokens, overlap_tokens=o.overlap_tokens,
+                headings_in_title=o.headings_in_title, outline=o.outline, min_section_tokens=o.min_section_tokens,
+            )
+        except OverBudget:
+            log.warning("cutting %s into passages took over %.0f s; skipped", found.path, o.chunk_timeout)
+            return _Skip(found, f"took too long to cut into passages (over {o.chunk_timeout:g} s)")
         if not chunks:
             return _Skip(found, "no text to index")
         new = [

@@ -120,3 +120,57 @@ def test_stub_sections_join_their_neighbour():
     assert len(plain) == 3 and len(merged) == 2
     assert merged[1].title == "tool(1) — AUTHOR" and "Written by" in merged[1].text and "bug sentence" in merged[1].text
     check_invariants(doc, merged, 400)
+
+
+# -- termination and invariants on any document (issue: chunking hang) ----------
+
+_SEAMY = re.compile(r"\w+|[^\w\s]|\n")
+
+
+def seamy_count(text: str) -> int:
+    """Like ``count``, but every newline is a token: joining blocks costs tokens at each seam (as in a real
+    tokenizer), so a chunk's exact size is more than its pieces' sum."""
+    return len(_SEAMY.findall(text)) + 2
+
+
+def test_long_title_and_costly_seams_do_not_loop_forever():
+    # The shape of the HTML page that hung the indexer: a long "file — module — summary — project"
+    # title leaves a small budget, and a section of many short paragraphs is cut mid-way, where
+    # the joined text is larger than its pieces.
+    title = "library.html — " + " — ".join(["module summary of the reference page"] * 5)
+    blocks = [Block("Functions", "heading", 1)] + [Block(f"w{i}a w{i}b w{i}c.") for i in range(40)]
+    doc = Document(title, blocks)
+    calls = []
+
+    def counter(text: str) -> int:
+        calls.append(1)
+        assert len(calls) < 20_000, "chunking does not terminate"
+        return seamy_count(text)
+
+    chunks = chunk_document(doc, "library.html", counter, max_tokens=64, overlap_tokens=32,
+                            min_section_tokens=32, outline=True)
+    check_invariants_with(doc, chunks, 64, seamy_count)
+    assert all(f"w{i}b" in doc.text for i in range(40))
+    covered = "".join(doc.text[c.char_start:c.char_end] for c in chunks)
+    assert all(f"w{i}b" in covered for i in range(40))
+
+
+def check_invariants_with(doc: Document, chunks, max_tokens: int, counter) -> None:
+    text = doc.text
+    for c in chunks:
+        assert c.tokens == counter(document_prompt(c.text, c.title)) <= max_tokens
+        assert text[c.char_start : c.char_end] == c.text
+
+
+def test_a_title_longer_than_the_budget_is_shortened():
+    title = " ".join(f"word{i}" for i in range(300))
+    doc = Document(title, [Block(sentences(30))])
+    chunks = chunk_document(doc, "t.txt", count, max_tokens=64)
+    check_invariants(doc, chunks, 64)
+    assert chunks and all(c.title.endswith("…") and c.title.startswith("word0 word1") for c in chunks)
+    assert "".join(c.text for c in chunks).count("sentence number 29") >= 1
+
+
+def test_a_budget_with_no_room_for_text_is_refused():
+    with pytest.raises(ValueError, match="no room"):
+        chunk_document(Document(None, [Block("text")]), "t.txt", count, max_tokens=10)

@@ -225,3 +225,23 @@ def test_a_missing_root_keeps_its_files(env):
     read = len(CountingWorker.calls)
     run(paths, root, emb).close()
     assert len(CountingWorker.calls) == read  # back again: nothing to re-read
+
+
+class MolassesEmbedder(FakeEmbedder):
+    """Counting tokens of text that mentions molasses takes 5 ms a call: a chunker stuck on one file."""
+
+    def token_count(self, text: str) -> int:
+        if "molasses" in text:
+            threading.Event().wait(0.005)
+        return super().token_count(text)
+
+
+def test_a_file_that_takes_too_long_to_cut_is_skipped_and_indexing_goes_on(env):
+    paths, root, _ = env
+    emb = MolassesEmbedder()
+    (root / "slow.txt").write_text("\n\n".join(f"Paragraph {i} about molasses and syrup." for i in range(400)))
+    store = run(paths, root, emb, IndexOptions(chunk_timeout=0.3))
+    reasons = {Path(p).name: r for p, r in store.catalog.skipped()}
+    assert reasons == {"slow.txt": "took too long to cut into passages (over 0.3 s)"}
+    assert store.catalog.stats()["files"] == 3  # the others are indexed
+    assert search(store, emb, "monthly rent increases")[0] == "letter.txt"
