@@ -1,10 +1,21 @@
-"""Types gguf-py cannot write itself: ask llama.cpp's own quantizer."""
+"""Types gguf-py cannot write itself: ask llama.cpp's own quantizer.
+
+Two ways: a whole file through ``llama_model_quantize`` (llama.cpp's mixes,
+such as Q4_K_M, made from an F32 file), or one tensor at a time through
+ggml's reference row quantizer (``ggml_quantize_chunk``), which lets the
+converter write K-quant tensors directly, beside tensors of other types.
+"""
 
 from __future__ import annotations
 
 import ctypes
+import itertools
 import sys
+import threading
+from functools import cache
 from pathlib import Path
+
+import numpy as np
 
 from convert.errors import ConversionError
 
@@ -37,3 +48,47 @@ def _silence_llama_log(llama_cpp) -> None:
 
     _KEEP.append(_quiet)
     llama_cpp.llama_log_set(_quiet, ctypes.c_void_p(0))
+
+
+@cache
+def _ggml_base() -> ctypes.CDLL:
+    """ggml's base library as shipped inside llama-cpp-python (it holds the quantizers)."""
+    import llama_cpp
+
+    lib_dir = Path(llama_cpp.__file__).resolve().parent / "lib"
+    names = {"win32": "ggml-base.dll", "darwin": "libggml-base.dylib"}
+    lib = ctypes.CDLL(str(lib_dir / names.get(sys.platform, "libggml-base.so")))
+    lib.ggml_quantize_chunk.restype = ctypes.c_size_t
+    lib.ggml_quantize_chunk.argtypes = [
+        ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64, ctypes.c_int64, ctypes.c_int64,
+        ctypes.c_void_p,
+    ]
+    lib.ggml_row_size.restype = ctypes.c_size_t
+    lib.ggml_row_size.argtypes = [ctypes.c_int, ctypes.c_int64]
+    return lib
+
+
+def quantize_rows(data: np.ndarray, ggml_type: int, threads: int = 2) -> np.ndarray:
+    """Quantize a 2-D float32 array row by row with ggml's reference quantizer (no importance matrix).
+
+    The rows are split between ``threads`` threads (ctypes lets go of the GIL);
+    each row is quantized on its own, so the bytes do not depend on the split.
+    """
+    lib = _ggml_base()
+    src = np.ascontiguousarray(data, dtype=np.float32)
+    rows, per_row = src.shape
+    row_bytes = lib.ggml_row_size(ggml_type, per_row)
+    out = np.empty((rows, row_bytes), dtype=np.uint8)
+    bounds = np.linspace(0, rows, max(1, threads) + 1, dtype=np.int64)
+
+    def work(a: int, b: int) -> None:
+        if b > a:
+            lib.ggml_quantize_chunk(ggml_type, src.ctypes.data + a * per_row * 4, out.ctypes.data + a * row_bytes,
+                                    0, b - a, per_row, None)
+
+    workers = [threading.Thread(target=work, args=(int(a), int(b))) for a, b in itertools.pairwise(bounds)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    return out

@@ -6,6 +6,7 @@ import contextlib
 import os
 import tempfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from gguf import GGMLQuantizationType, LlamaFileType
@@ -17,12 +18,35 @@ from convert.tensors import plan
 from convert.vocab import load_vocab
 from convert.writer import write_gguf
 
-# Types gguf-py writes directly: file type and the type of each 2-D weight.
+
+@dataclass(frozen=True)
+class Recipe:
+    """How each kind of tensor is stored in a file the converter writes itself.
+
+    ``blocks`` is the type of the transformer blocks' 2-D weights (all the
+    matrix work); ``token_table`` and ``dense``, when set, store the token
+    embedding table (a lookup, two thirds of the parameters) and the two
+    Dense layers (run once per text on the pooled vector) differently.
+    1-D tensors are always F32.
+    """
+
+    ftype: LlamaFileType
+    blocks: GGMLQuantizationType
+    token_table: GGMLQuantizationType | None = None
+    dense: GGMLQuantizationType | None = None
+
+
+Q = GGMLQuantizationType
+# Files the converter writes itself, one type everywhere or a mixed recipe.
 DIRECT_TYPES = {
-    "F32": (LlamaFileType.ALL_F32, GGMLQuantizationType.F32),
-    "F16": (LlamaFileType.MOSTLY_F16, GGMLQuantizationType.F16),
-    "BF16": (LlamaFileType.MOSTLY_BF16, GGMLQuantizationType.BF16),
-    "Q8_0": (LlamaFileType.MOSTLY_Q8_0, GGMLQuantizationType.Q8_0),
+    "F32": Recipe(LlamaFileType.ALL_F32, Q.F32),
+    "F16": Recipe(LlamaFileType.MOSTLY_F16, Q.F16),
+    "BF16": Recipe(LlamaFileType.MOSTLY_BF16, Q.BF16),
+    "Q8_0": Recipe(LlamaFileType.MOSTLY_Q8_0, Q.Q8_0),
+    # The speed of BF16 (or F16) blocks in about the size of Q8_0, and closer to the
+    # original than Q8_0 (bench/RESULTS.md, "Mixed recipes").
+    "MIX_BF16": Recipe(LlamaFileType.MOSTLY_BF16, Q.BF16, token_table=Q.Q6_K, dense=Q.Q8_0),
+    "MIX_F16": Recipe(LlamaFileType.MOSTLY_F16, Q.F16, token_table=Q.Q6_K, dense=Q.Q8_0),
 }
 # Types made by llama.cpp's quantizer from an F32 file (its mixes, e.g. Q4_K_M).
 LLAMA_TYPES = {
@@ -58,9 +82,9 @@ def convert(
 
     report("check", 0, 1)
     ckpt = Checkpoint(Path(checkpoint))
-    direct = qtype if qtype in DIRECT_TYPES else "F32"
-    ftype, wanted = DIRECT_TYPES[direct]
-    tensors = plan(ckpt, wanted)
+    recipe = DIRECT_TYPES[qtype if qtype in DIRECT_TYPES else "F32"]
+    ftype = recipe.ftype
+    tensors = plan(ckpt, recipe.blocks, recipe.token_table, recipe.dense)
     vocab = load_vocab(ckpt.folder, ckpt.hparams.vocab_size)
     report("check", 1, 1)
     hashes = list(_hash_sources(ckpt, report))

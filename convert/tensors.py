@@ -11,7 +11,11 @@ from gguf import GGML_QUANT_SIZES, GGMLQuantizationType
 from gguf.quants import quantize
 
 from convert.errors import ConversionError
+from convert.kquant import quantize_rows
 from convert.source import ENCODER_FILE, Checkpoint
+
+# Types gguf-py cannot quantize: ggml's own reference quantizer writes them.
+GGML_ROW_QUANTIZED = frozenset({GGMLQuantizationType.Q6_K, GGMLQuantizationType.Q5_K, GGMLQuantizationType.Q4_K})
 
 _BLOCK = {
     "input_layernorm": "attn_norm",
@@ -71,8 +75,23 @@ def _storage_type(shape: tuple[int, ...], wanted: GGMLQuantizationType) -> GGMLQ
     return wanted
 
 
-def plan(ckpt: Checkpoint, wanted: GGMLQuantizationType) -> list[TensorPlan]:
-    """List every output tensor in file order, with its checked shape and type."""
+def plan(
+    ckpt: Checkpoint,
+    wanted: GGMLQuantizationType,
+    token_table: GGMLQuantizationType | None = None,
+    dense: GGMLQuantizationType | None = None,
+) -> list[TensorPlan]:
+    """List every output tensor in file order, with its checked shape and type.
+
+    Args:
+        wanted: the type of the 2-D weights (1-D tensors stay F32).
+        token_table: another type for ``token_embd.weight``. The token table is
+            two thirds of the parameters but only a lookup, while the blocks
+            and Dense layers do all the matrix work; mixed recipes store them
+            differently.
+        dense: another type for the two Dense layers (they run once per text,
+            on the pooled vector, so their type costs no speed).
+    """
     hp = ckpt.hparams
     out: list[TensorPlan] = []
     with ckpt.open_safetensors(ENCODER_FILE) as f:
@@ -87,8 +106,9 @@ def plan(ckpt: Checkpoint, wanted: GGMLQuantizationType) -> list[TensorPlan]:
             if shape[0] < hp.vocab_size:
                 raise ConversionError(f"embed_tokens has {shape[0]} rows, fewer than vocab_size {hp.vocab_size}")
             shape = (hp.vocab_size, shape[1])
+        qtype = token_table if name == "token_embd.weight" and token_table is not None else wanted
         out.append(
-            TensorPlan(name, ENCODER_FILE, src, shape, _storage_type(shape, wanted), name.endswith("norm.weight"))
+            TensorPlan(name, ENCODER_FILE, src, shape, _storage_type(shape, qtype), name.endswith("norm.weight"))
         )
     for module, key in (("2_Dense", "dense_2"), ("3_Dense", "dense_3")):
         rel = f"{module}/model.safetensors"
@@ -96,7 +116,8 @@ def plan(ckpt: Checkpoint, wanted: GGMLQuantizationType) -> list[TensorPlan]:
             if "linear.weight" not in f.keys():  # noqa: SIM118 - safe_open has no __contains__
                 raise ConversionError(f"{rel} has no linear.weight")
             shape = tuple(f.get_slice("linear.weight").get_shape())
-        out.append(TensorPlan(f"{key}.weight", rel, "linear.weight", shape, _storage_type(shape, wanted), False))
+        out.append(TensorPlan(f"{key}.weight", rel, "linear.weight", shape, _storage_type(shape, dense or wanted),
+                              False))
     _check_complete(out, hp.n_layer)
     return sorted(out, key=_order)
 
@@ -133,6 +154,8 @@ def materialise(ckpt: Checkpoint, t: TensorPlan) -> np.ndarray:
         return np.ascontiguousarray(data, dtype=np.float32)
     if t.qtype == GGMLQuantizationType.F16:
         return np.ascontiguousarray(data, dtype=np.float16)
+    if t.qtype in GGML_ROW_QUANTIZED:
+        return quantize_rows(data, int(t.qtype))
     return quantize(np.ascontiguousarray(data), t.qtype)
 
 

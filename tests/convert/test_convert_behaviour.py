@@ -15,7 +15,7 @@ from convert.errors import ConversionError
 from convert.pipeline import convert
 
 
-@pytest.mark.parametrize("qtype", ["Q8_0", "Q4_K_M"])
+@pytest.mark.parametrize("qtype", ["Q8_0", "MIX_BF16", "Q4_K_M"])
 def test_same_input_and_type_give_identical_bytes(tiny_checkpoint, tiny_gguf, tmp_path, qtype):
     again = convert(tiny_checkpoint, qtype, tmp_path / "again.gguf")
     assert again.read_bytes() == tiny_gguf(qtype).read_bytes()

@@ -124,3 +124,26 @@ def test_other_types(tiny_gguf, qtype, file_type):
     assert _field(r, "gemseek.converter.version") == CONVERTER_VERSION  # kept through llama.cpp's quantizer
     norms = [t for t in r.tensors if t.name.endswith("norm.weight")]
     assert norms and all(t.tensor_type == GGMLQuantizationType.F32 for t in norms)
+
+
+def test_mixed_recipes_store_each_kind_of_tensor_their_way(tiny_gguf):
+    t = _tensors(tiny_gguf("MIX_BF16"))
+    assert t["blk.0.ffn_gate.weight"].tensor_type == GGMLQuantizationType.BF16  # the blocks do the matrix work
+    assert t["dense_2.weight"].tensor_type == GGMLQuantizationType.Q8_0  # once per text, on the pooled vector
+    # The token table is Q6_K where its rows fill 256-wide super-blocks; the tiny model's 64 do not.
+    assert t["token_embd.weight"].tensor_type == GGMLQuantizationType.F16
+    assert t["output_norm.weight"].tensor_type == GGMLQuantizationType.F32
+    assert _tensors(tiny_gguf("MIX_F16"))["blk.3.attn_q.weight"].tensor_type == GGMLQuantizationType.F16
+
+
+def test_ggml_row_quantizer_writes_k_quants_that_read_back_close():
+    from convert.kquant import quantize_rows
+
+    rng = np.random.default_rng(1)
+    rows = rng.standard_normal((5, 768)).astype(np.float32)
+    q6 = quantize_rows(rows, int(GGMLQuantizationType.Q6_K), threads=2)
+    back = dequantize(q6, GGMLQuantizationType.Q6_K).reshape(rows.shape)
+    assert np.abs(back - rows).max() < 0.1 and np.abs(back - rows).mean() < 0.02
+    # rows are quantized one by one: how they are split between threads does not change a byte
+    assert quantize_rows(rows, int(GGMLQuantizationType.Q6_K), threads=1).tobytes() == q6.tobytes()
+    assert quantize_rows(rows, int(GGMLQuantizationType.Q6_K), threads=4).tobytes() == q6.tobytes()
