@@ -15,6 +15,7 @@ from typing import Protocol
 
 import numpy as np
 
+from app.core.engine.config import EngineConfig
 from app.core.errors import TextTooLongError
 
 DIMENSIONS = (768, 512, 256, 128)
@@ -97,6 +98,8 @@ class LlamaEmbedder:
             while llama.cpp's output buffer costs 1 MB per token of the largest
             batch, so batches stay small.
         fingerprint: identifies the model's outputs (see app.core.model).
+        engine: how to run it (threads, buffer types, flash attention, GPU), as
+            the engine probe chose for this machine; overrides ``threads``.
     """
 
     def __init__(
@@ -106,10 +109,13 @@ class LlamaEmbedder:
         threads: int = 2,
         batch_tokens: int = 256,
         fingerprint: str = "",
+        engine: EngineConfig | None = None,
     ) -> None:
         from app.core.llama_backend import LlamaEncoder
 
-        self._encoder = LlamaEncoder(Path(gguf), n_ctx=CONTEXT_TOKENS, threads=threads, batch_tokens=batch_tokens)
+        options = engine.loader_options() if engine else {"threads": threads}
+        self.engine = engine
+        self._encoder = LlamaEncoder(Path(gguf), n_ctx=CONTEXT_TOKENS, batch_tokens=batch_tokens, **options)
         self.full_dimension = self._encoder.n_embd
         self.dimension = dimension or self.full_dimension
         if not 0 < self.dimension <= self.full_dimension:
@@ -121,6 +127,11 @@ class LlamaEmbedder:
     @property
     def context_tokens(self) -> int:
         return self._encoder.n_ctx
+
+    def reconfigure(self, *, threads: int, flash_attn: bool) -> None:
+        """Decode with other context settings from now on (the probe tries several on one loaded model)."""
+        with self._lock:
+            self._encoder.reconfigure(threads=threads, flash_attn=flash_attn)
 
     def tokenize(self, text: str) -> list[int]:
         """Token ids of an already prompted text, BOS and EOS included.

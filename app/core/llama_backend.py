@@ -12,6 +12,7 @@ import logging
 import sys
 import threading
 from collections.abc import Sequence
+from functools import cache
 from pathlib import Path
 
 import llama_cpp
@@ -61,16 +62,39 @@ class LlamaEncoder:
         threads: CPU threads for decoding.
         batch_tokens: the size of an ordinary batch, in tokens.
         max_seqs: the most texts packed into one batch.
+        extra_bufts: let llama.cpp put weights in its extra CPU buffer types
+            (AMX, repacked layouts); off keeps every weight in the plain CPU buffer.
+        flash_attn: use flash attention.
+        gpu_layers: layers to offload to a GPU (0: none; 999: all).
+        cpu_tensors: regular expressions of tensor names kept in the plain CPU
+            buffer even when extra buffer types are on.
+
+    Which of these a machine can use is the engine probe's business
+    (:mod:`app.core.engine`): some builds crash on some CPUs with some of them.
     """
 
     def __init__(
-        self, path: Path, n_ctx: int = 2048, threads: int = 2, batch_tokens: int = 256, max_seqs: int = 16
+        self,
+        path: Path,
+        n_ctx: int = 2048,
+        threads: int = 2,
+        batch_tokens: int = 256,
+        max_seqs: int = 16,
+        *,
+        extra_bufts: bool = True,
+        flash_attn: bool = True,
+        gpu_layers: int = 0,
+        cpu_tensors: Sequence[str] = (),
     ) -> None:
         _install_log_hook()
         if not Path(path).is_file():
             raise GemseekError(f"model file not found: {path}")
         mparams = llama_cpp.llama_model_default_params()
-        mparams.n_gpu_layers = 999 if sys.platform == "darwin" else 0
+        mparams.n_gpu_layers = gpu_layers
+        mparams.use_extra_bufts = extra_bufts
+        self._overrides = _buft_overrides(cpu_tensors)  # must outlive the load
+        if self._overrides is not None:
+            mparams.tensor_buft_overrides = ctypes.cast(self._overrides, ctypes.c_void_p)
         self._model = llama_cpp.llama_model_load_from_file(str(path).encode(), mparams)
         if not self._model:
             raise GemseekError(f"llama.cpp could not load {path} (see the log for details)")
@@ -80,9 +104,16 @@ class LlamaEncoder:
         self.batch_tokens = min(batch_tokens, self.n_ctx)
         self.max_seqs = min(max_seqs, llama_cpp.llama_max_parallel_sequences())
         self.threads = max(1, threads)
+        self.flash_attn = flash_attn
         self._ctx = None
         self._batch = llama_cpp.llama_batch_init(self.n_ctx, 0, 1)
         self._closed = False
+
+    def reconfigure(self, *, threads: int, flash_attn: bool) -> None:
+        """Use other context settings from the next batch on (the model stays loaded)."""
+        self._free_context()
+        self.threads = max(1, threads)
+        self.flash_attn = flash_attn
 
     def _new_context(self, tokens: int):
         cparams = llama_cpp.llama_context_default_params()
@@ -94,7 +125,9 @@ class LlamaEncoder:
         cparams.n_threads = cparams.n_threads_batch = self.threads
         cparams.embeddings = True
         cparams.pooling_type = llama_cpp.LLAMA_POOLING_TYPE_MEAN
-        cparams.flash_attn_type = llama_cpp.LLAMA_FLASH_ATTN_TYPE_ENABLED
+        cparams.flash_attn_type = (
+            llama_cpp.LLAMA_FLASH_ATTN_TYPE_ENABLED if self.flash_attn else llama_cpp.LLAMA_FLASH_ATTN_TYPE_DISABLED
+        )
         cparams.kv_unified = True
         ctx = llama_cpp.llama_init_from_model(self._model, cparams)
         if not ctx:
@@ -182,3 +215,29 @@ class LlamaEncoder:
     def __del__(self) -> None:
         if not getattr(self, "_closed", True):
             self.close()
+
+
+class _BuftOverride(ctypes.Structure):
+    _fields_ = [("pattern", ctypes.c_char_p), ("buft", ctypes.c_void_p)]
+
+
+@cache
+def _cpu_buffer_type() -> int:
+    """ggml's plain CPU buffer type (the one without repacking or AMX)."""
+    lib_dir = Path(llama_cpp.__file__).resolve().parent / "lib"
+    names = {"win32": "ggml-cpu.dll", "darwin": "libggml-cpu.dylib"}
+    lib = ctypes.CDLL(str(lib_dir / names.get(sys.platform, "libggml-cpu.so")))
+    lib.ggml_backend_cpu_buffer_type.restype = ctypes.c_void_p
+    return lib.ggml_backend_cpu_buffer_type()
+
+
+def _buft_overrides(patterns: Sequence[str]):
+    """A NULL-terminated array of llama_model_tensor_buft_override pinning ``patterns`` to the CPU buffer."""
+    if not patterns:
+        return None
+    arr = (_BuftOverride * (len(patterns) + 1))()
+    cpu = _cpu_buffer_type()
+    for i, pattern in enumerate(patterns):
+        arr[i].pattern = pattern.encode()
+        arr[i].buft = cpu
+    return arr

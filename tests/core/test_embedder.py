@@ -91,3 +91,22 @@ def test_pack_batches_respects_both_limits():
         assert len(b) <= 3
         assert len(b) == 1 or sum(lengths[i] for i in b) <= 512
     assert [3] in batches  # longer than the budget: alone
+
+
+def test_engine_options_reach_llama_cpp(tiny_gguf, caplog):
+    import logging
+
+    from app.core.engine.config import EngineConfig
+
+    caplog.set_level(logging.DEBUG, logger="app.llama_cpp")
+    config = EngineConfig("F32", threads=1, extra_bufts=False, flash_attn=False, cpu_tensors=("^dense_2\\.weight$",))
+    e = LlamaEmbedder(tiny_gguf("F32"), engine=config)
+    try:
+        assert e.engine == config
+        overridden = [r.getMessage() for r in caplog.records if "buffer type overridden" in r.getMessage()]
+        assert len(overridden) == 1 and "dense_2.weight" in overridden[0]  # only the pinned tensor
+        plain = e.embed_documents(TEXTS)
+        e.reconfigure(threads=2, flash_attn=True)  # other context settings, same model: (nearly) the same vectors
+        assert np.all(np.sum(e.embed_documents(TEXTS) * plain, axis=1) > 0.99999)
+    finally:
+        e.close()
