@@ -17,7 +17,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.core.extract import is_supported
+from app.core.extract import is_supported, unsupported_reason
 from app.core.ignore import is_ignored
 
 log = logging.getLogger(__name__)
@@ -37,7 +37,7 @@ class Problem:
 
 
 def walk(root: Path, excludes: Sequence[str] = ()) -> Iterator[Found | Problem]:
-    """Every supported file under ``root`` (or ``root`` itself if it is a file)."""
+    """Every file under ``root`` (or ``root`` itself if it is a file): found, or a problem with its reason."""
     if root.is_file():
         yield _look(root)
         return
@@ -64,6 +64,8 @@ def walk(root: Path, excludes: Sequence[str] = ()) -> Iterator[Found | Problem]:
                 continue
             if is_supported(path):
                 yield _look(path)
+            else:  # listed with its reason, so that no file is left out without a word
+                yield Problem(path, unsupported_reason(path))
         stack.extend(reversed(subdirs))
 
 

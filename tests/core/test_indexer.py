@@ -245,3 +245,20 @@ def test_a_file_that_takes_too_long_to_cut_is_skipped_and_indexing_goes_on(env):
     assert reasons == {"slow.txt": "took too long to cut into passages (over 0.3 s)"}
     assert store.catalog.stats()["files"] == 3  # the others are indexed
     assert search(store, emb, "monthly rent increases")[0] == "letter.txt"
+
+
+def test_text_files_of_any_extension_are_indexed_and_unsupported_ones_are_listed(env):
+    paths, root, emb = env
+    (root / "pi.b").write_text("/* The bc program that computes pi to many digits */\nscale = 1000\n4 * a(1)\n")
+    (root / "startup.tcsh").write_text("#!/bin/tcsh\n# set the editor for tcsh logins\nsetenv EDITOR vi\n")
+    (root / "photo.png").write_bytes(b"\x89PNG\r\n\x1a\n" + os.urandom(200))
+    (root / "table.dat").write_bytes(os.urandom(2000))  # unknown extension, binary inside
+    store = run(paths, root, emb)
+    assert search(store, emb, "bc program computes pi digits")[0] == "pi.b"
+    assert search(store, emb, "editor tcsh logins")[0] == "startup.tcsh"
+    reasons = {Path(p).name: r for p, r in store.catalog.skipped()}
+    assert reasons == {"photo.png": "unsupported type: .png files are not read", "table.dat": "binary file"}
+    store.close()
+    read = len(CountingWorker.calls)
+    run(paths, root, emb).close()  # nothing changed: nothing is read or recorded again
+    assert len(CountingWorker.calls) == read

@@ -2,7 +2,8 @@
 
 :func:`extract` picks an extractor by file name (extension, or well-known
 names such as README and Makefile), sniffs the content of files without an
-extension, and turns every failure into :class:`SkipFile` with a short
+extension or with one it does not know (text is text, whatever it is called),
+and turns every failure into :class:`SkipFile` with a short
 reason: bad files must never stop indexing. Run it through
 :class:`app.core.extract.worker.ExtractionWorker` to add a time and memory
 limit and to survive crashes inside native libraries.
@@ -32,7 +33,7 @@ from app.core.extract.rst import extract_rst
 from app.core.extract.rtf import extract_rtf
 from app.core.extract.text import extract_text
 
-__all__ = ["DEFAULT_MAX_BYTES", "SUPPORTED_EXTENSIONS", "SkipFile", "extract", "is_supported"]
+__all__ = ["DEFAULT_MAX_BYTES", "SUPPORTED_EXTENSIONS", "SkipFile", "extract", "is_supported", "unsupported_reason"]
 
 log = logging.getLogger(__name__)
 
@@ -77,11 +78,15 @@ TEXT_NAMES = frozenset({
 """Names (before the first dot, any case) of text files whatever follows: README.Debian, NEWS."""
 
 _TEMPLATE_SUFFIXES = frozenset({".example", ".sample", ".dist", ".in", ".tmpl", ".template"})
-# Suffixes that make even a README binary (changelog.Debian.gz, readme.png): not worth a read.
+# Suffixes of formats Gemseek does not read (even README.png, changelog.Debian.gz): not worth a
+# read, and reported as "unsupported type". Any other name is read when its content is text.
 _BINARY_SUFFIXES = frozenset({
     ".gz", ".bz2", ".xz", ".zst", ".lz", ".z", ".zip", ".tar", ".tgz", ".7z", ".rar", ".png",
-    ".jpg", ".jpeg", ".gif", ".webp", ".ico", ".doc", ".xls", ".ppt", ".exe", ".dll", ".so",
-    ".o", ".a", ".bin", ".db", ".sqlite", ".deb", ".rpm", ".jar", ".class", ".pyc", ".mo",
+    ".jpg", ".jpeg", ".gif", ".webp", ".ico", ".bmp", ".tif", ".tiff", ".heic", ".psd", ".xcf",
+    ".svgz", ".doc", ".xls", ".ppt", ".xlsx", ".pptx", ".ods", ".odp", ".odg", ".exe", ".dll",
+    ".so", ".dylib", ".o", ".a", ".bin", ".db", ".sqlite", ".deb", ".rpm", ".jar", ".class",
+    ".pyc", ".mo", ".mp3", ".mp4", ".m4a", ".mkv", ".avi", ".mov", ".webm", ".wav", ".flac",
+    ".ogg", ".opus", ".iso", ".img", ".dmg", ".ttf", ".otf", ".woff", ".woff2",
 })  # fmt: skip
 _SNIFF = _Format("file", extract_text)  # decided from the content at extract time
 _MARKDOWN_HINT = re.compile(rb"^(?:#{1,6} |```)", re.MULTILINE)
@@ -98,9 +103,7 @@ def _format_by_name(name: str) -> _Format | None:
         return _FORMATS.get(os.path.splitext(stem)[1], _SNIFF)
     if ext in _BINARY_SUFFIXES:
         return None
-    if lower.split(".")[0] in TEXT_NAMES or not ext:
-        return _SNIFF
-    return None
+    return _SNIFF  # README.Debian, no extension, or one we do not know (a bc program's .b): the content decides
 
 
 def _format_by_content(name: str, head: bytes) -> _Format:
@@ -124,10 +127,18 @@ def _format_by_content(name: str, head: bytes) -> _Format:
 def is_supported(path: str | os.PathLike[str]) -> bool:
     """Whether :func:`extract` would try ``path``, judging by its name alone.
 
-    Names without an extension count (their content decides at extract time),
-    so a walker can ask this before reading anything.
+    Names without an extension or with one Gemseek does not know count (their
+    content decides at extract time), so a walker can ask this before reading
+    anything; only formats known not to be text (images, archives, media,
+    spreadsheets) are not tried.
     """
     return _format_by_name(os.path.basename(os.fspath(path))) is not None
+
+
+def unsupported_reason(path: str | os.PathLike[str]) -> str:
+    """Why a file that :func:`is_supported` turns down is left out, for the skipped-files list."""
+    ext = os.path.splitext(os.path.basename(os.fspath(path)))[1].lower()
+    return f"unsupported type: {ext} files are not read" if ext else "unsupported type"
 
 
 def extract(path: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BYTES) -> Document:
@@ -147,7 +158,7 @@ def extract(path: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BYTES)
     name = os.path.basename(path)
     fmt = _format_by_name(name)
     if fmt is None:
-        raise SkipFile("unsupported file type")
+        raise SkipFile(unsupported_reason(name))
     sniffed: list[_Format] = []
 
     def check_head(head: bytes) -> None:

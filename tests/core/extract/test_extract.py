@@ -57,15 +57,27 @@ def test_supported_names():
         "Makefile",
         "config.toml.example",
         "x/y/.bashrc",
+        "pi.b",  # a bc program
+        "startup.tcsh",
+        "notes.whatever",
     ):
         assert is_supported(name), name
-    for name in ("photo.jpg", "archive.tar.gz", "movie.mkv", "lib.so", "changelog.Debian.gz"):
+    for name in ("photo.jpg", "archive.tar.gz", "movie.mkv", "lib.so", "changelog.Debian.gz", "sheet.xlsx"):
         assert not is_supported(name), name
 
 
 def test_unsupported_type(extract_bytes):
-    with pytest.raises(SkipFile, match="^unsupported file type$"):
+    with pytest.raises(SkipFile, match="^unsupported type: .jpg files are not read$"):
         extract_bytes("photo.jpg", b"\xff\xd8\xff\xe0")
+
+
+def test_text_is_read_whatever_its_extension(extract_bytes):
+    doc = extract_bytes("pi.b", b"/* compute pi to 100 digits */\nscale = 100\n4 * a(1)\n")
+    assert "compute pi" in doc.text
+    doc = extract_bytes("login.tcsh", b"#!/bin/tcsh\nsetenv EDITOR vi\n")
+    assert "setenv EDITOR" in doc.text
+    with pytest.raises(SkipFile, match="^binary file$"):  # an unknown extension with binary content
+        extract_bytes("data.xyz", bytes(range(256)) * 8)
 
 
 def test_empty_and_blank_files(extract_bytes):
