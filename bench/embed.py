@@ -1,6 +1,13 @@
-"""Embedding benchmark: every GGUF type against the original PyTorch model, in one run.
+"""Embedding benchmark: every GGUF type, and the configuration Gemseek chose here, against PyTorch, in one run.
 
-    python bench/embed.py [--types Q8_0,F16,...] [--texts 240] [--queries 50]
+    python bench/embed.py [--types Q8_0,MIX_BF16,...,auto] [--texts 240] [--queries 50]
+
+``auto`` first runs the engine probe afresh (as `gemseek model probe` does:
+each candidate in child processes) and reports its time and choice, then
+measures the chosen configuration like the fixed types, plus its fidelity
+(mean/min cosine) over the 223 texts of ../shared/fixtures. The fixed types
+run with llama.cpp's defaults (extra buffer types, flash attention) and
+``--threads``; a type that crashes is reported as such, not measured.
 
 For each type, a fresh child process loads the model and reports load time,
 document throughput on real chunks of ../shared/eval's corpus (≤ 256 tokens
@@ -31,7 +38,7 @@ sys.path.insert(0, str(ROOT))
 from bench.corpus import chunks, eval_queries
 from bench.shared import run_child
 
-TYPES = ("F32", "F16", "BF16", "Q8_0", "Q6_K", "Q5_K_M", "Q4_K_M", "Q4_0")
+TYPES = ("F32", "F16", "BF16", "MIX_BF16", "MIX_F16", "Q8_0", "Q6_K", "Q5_K_M", "Q4_K_M", "Q4_0", "auto")
 OUT = ROOT / "bench" / "out" / "embed.json"
 
 
@@ -39,11 +46,13 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def child_llama(gguf: str, n_texts: int, n_queries: int, threads: int) -> dict:
+def child_llama(gguf: str, n_texts: int, n_queries: int, threads: int, engine: dict | None = None) -> dict:
     from app.core.embedder import LlamaEmbedder
+    from app.core.engine.config import EngineConfig
 
     t0 = time.perf_counter()
-    emb = LlamaEmbedder(Path(gguf), threads=threads)
+    config = EngineConfig.from_json(engine) if engine else None
+    emb = LlamaEmbedder(Path(gguf), threads=threads, engine=config)
     emb.embed_query("warm up")
     load_s = time.perf_counter() - t0
     pairs = chunks(n_texts, count_tokens=emb.count_tokens)
@@ -56,7 +65,24 @@ def child_llama(gguf: str, n_texts: int, n_queries: int, threads: int) -> dict:
         t0 = time.perf_counter()
         emb.embed_query(q)
         lat.append((time.perf_counter() - t0) * 1000)
-    return _result(load_s, len(pairs), tokens, doc_s, lat, Path(gguf).stat().st_size)
+    result = _result(load_s, len(pairs), tokens, doc_s, lat, Path(gguf).stat().st_size)
+    if engine:
+        result.update(_fidelity(emb))
+    return result
+
+
+def _fidelity(emb) -> dict:
+    """Mean and min cosine to the original model over the reference fixture's 223 texts (768-d)."""
+    import numpy as np
+
+    from app.core.embedder import truncate
+    from bench.shared import shared_dir
+
+    fixtures = shared_dir() / "fixtures" / "embeddinggemma-reference"
+    texts = json.loads((fixtures / "texts.json").read_text(encoding="utf-8"))["texts"]
+    ref = np.load(fixtures / "reference-768.npy")
+    cos = np.sum(truncate(emb.embed_prompts(texts), 768) * truncate(ref, 768), axis=1)
+    return {"cos_mean": round(float(cos.mean()), 5), "cos_min": round(float(cos.min()), 5)}
 
 
 def child_torch(checkpoint: str, n_texts: int, n_queries: int, threads: int) -> dict:
@@ -127,20 +153,31 @@ def main() -> int:
     args = p.parse_args()
 
     if args.child:
-        kind, path = args.child
-        fn = child_torch if kind == "torch" else child_llama
-        print(json.dumps(fn(path, args.texts, args.queries, args.threads)))
+        kind, path, *engine = args.child
+        if kind == "torch":
+            print(json.dumps(child_torch(path, args.texts, args.queries, args.threads)))
+        else:
+            print(json.dumps(child_llama(path, args.texts, args.queries, args.threads,
+                                         json.loads(engine[0]) if engine else None)))
         return 0
 
     from app.core.paths import Paths
 
     common = ["--texts", str(args.texts), "--queries", str(args.queries), "--threads", str(args.threads)]
     results: dict[str, dict] = {}
+    types = args.types.split(",")
+    probe = _probe() if "auto" in types else None
     with tempfile.TemporaryDirectory() as tmp:
-        ggufs = {q: _gguf_for(q, Path(tmp)) for q in args.types.split(",")}
+        ggufs = {q: _gguf_for(q, Path(tmp)) for q in types if q != "auto"}
         for qtype, gguf in ggufs.items():
-            results[qtype] = run_child(__file__, ["llama", str(gguf), *common])
+            results[qtype] = _measure(["llama", str(gguf), *common])
             print(qtype, results[qtype], flush=True)
+        if probe:
+            chosen = probe["chosen"]
+            gguf = Paths.resolve().gguf_file(chosen["qtype"])
+            results["auto"] = {**_measure(["llama", str(gguf), json.dumps(chosen), *common]), "config": chosen}
+            print("auto", results["auto"], flush=True)
+            ggufs.setdefault(chosen["qtype"], gguf)
         try:
             import sentence_transformers  # noqa: F401
 
@@ -154,10 +191,47 @@ def main() -> int:
             print("torch", results["torch fp32"], flush=True)
 
     _print_table(results)
+    if probe:
+        print(f"\nprobe: {probe['seconds']} s (conversions included: {probe['wall_s']} s); chose "
+              f"{probe['label']}: {probe['why']}")
     OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(json.dumps({"threads": args.threads, "results": results}, indent=2) + "\n")
+    OUT.write_text(json.dumps({"threads": args.threads, "machine": _machine(), "probe": probe,
+                               "results": results}, indent=2) + "\n")
     print(f"wrote {OUT}")
     return 0
+
+
+def _measure(args: list[str]) -> dict:
+    """One child's figures, or why it gave none (a type may crash on this CPU)."""
+    try:
+        return run_child(__file__, args)
+    except SystemExit as exc:
+        last = str(exc).strip().splitlines()[-1:] or ["failed"]
+        return {"failed": last[0][:200]}
+
+
+def _probe() -> dict:
+    """Forget this machine's engine choice, measure again (converting candidates if needed), and summarise."""
+    from app.core.engine import active, record
+    from app.core.model_setup import prepare_model
+    from app.core.paths import Paths
+    from app.core.settings import Settings
+
+    paths, settings = Paths.resolve(), Settings()
+    record.record_path(paths.models, active.record_key(active.Machine.current(), settings)).unlink(missing_ok=True)
+    t0 = time.perf_counter()
+    for _ in prepare_model(paths, settings):
+        pass
+    rec = active.current(paths, settings)
+    return {"seconds": rec.seconds, "wall_s": round(time.perf_counter() - t0, 1), "why": rec.why,
+            "label": rec.chosen.config.label(), "chosen": rec.chosen.config.to_json(),
+            "trials": [t.to_json() for t in rec.trials]}
+
+
+def _machine() -> dict:
+    from app.core.engine.machine import Machine
+
+    return Machine.current().to_json()
 
 
 def _print_table(results: dict[str, dict]) -> None:
@@ -165,6 +239,9 @@ def _print_table(results: dict[str, dict]) -> None:
     print("\n| model | file MB | load s | tokens/s | texts/s | vs torch | query ms median | p95 | peak RSS MB |")
     print("|---|---|---|---|---|---|---|---|---|")
     for name, r in results.items():
+        if "failed" in r:
+            print(f"| {name} | | | failed: {r['failed']} | | | | | |")
+            continue
         ratio = f"{r['tokens_per_s'] / torch['tokens_per_s']:.2f}x" if torch else "n/a"
         print(
             f"| {name} | {r['file_mb']} | {r['load_s']} | {r['tokens_per_s']:.0f} | {r['texts_per_s']} | {ratio} "

@@ -1,6 +1,6 @@
 """Indexing speed: the whole pipeline against the bare embedder on the same chunks, in one run.
 
-    python bench/index.py [--threads 2]
+    python bench/index.py [--threads N]
 
 1. Index ../shared/eval's corpus into a fresh home with the real model
    (extraction in its child process, chunking, embedding, SQLite, hnswlib).
@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sqlite3
 import sys
 import tempfile
@@ -32,27 +31,29 @@ OUT = ROOT / "bench" / "out" / "index.json"
 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--threads", type=int, default=os.cpu_count() or 2)
+    p.add_argument("--threads", type=int, default=0,
+                   help="CPU threads (default 0: the engine configuration chosen on this machine)")
     args = p.parse_args()
 
     from app.core import settings as settings_mod
-    from app.core.embedder import LlamaEmbedder
     from app.core.indexer import Indexer
-    from app.core.model import active_gguf
+    from app.core.model_setup import load_embedder
     from app.core.paths import Paths
     from app.core.services import index_options
     from app.core.store import Store, catalog_path
 
     user = Paths.resolve()
-    settings = settings_mod.load(user.settings_file).replace(threads=args.threads)
-    info = active_gguf(user, settings.quantization)
+    settings = settings_mod.load(user.settings_file)
+    if args.threads:
+        settings = settings.replace(threads=args.threads)
     corpus = corpus_dir()
     files = sum(1 for f in corpus.rglob("*") if f.is_file())
-    embedder = LlamaEmbedder(info.path, threads=args.threads, fingerprint=info.fingerprint)
+    embedder = load_embedder(user, settings)  # as the app does: the probe's choice (measured now if need be)
+    print(f"engine: {embedder.engine.label()}", flush=True)
     embedder.embed_query("warm up")
     with tempfile.TemporaryDirectory() as home:
         paths = Paths.resolve(home)
-        store = Store(paths, info.fingerprint, settings.dimension)
+        store = Store(paths, embedder.fingerprint, settings.dimension)
         t0 = time.perf_counter()
         with Indexer(store, embedder, index_options(settings)) as ix:
             list(ix.sync([corpus]))
@@ -73,7 +74,7 @@ def main() -> int:
         "skipped_files": stats["skipped_files"],
         "chunks": len(chunks),
         "tokens": tokens,
-        "threads": args.threads,
+        "engine": embedder.engine.to_json(),
         "pipeline": {"seconds": round(index_s, 1), "files_per_s": round(files / index_s, 2),
                      "tokens_per_s": round(tokens / index_s, 1)},
         "bare_embedder": {"seconds": round(bare_s, 1), "tokens_per_s": round(tokens / bare_s, 1)},

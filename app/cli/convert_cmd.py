@@ -18,12 +18,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         "convert",
         help="convert the fetched checkpoint to a GGUF file",
         description="Convert the EmbeddingGemma checkpoint (see `gemseek model fetch`) to a GGUF "
-        "file llama.cpp can run. F32, F16, BF16 and Q8_0 are written directly; Q6_K, Q5_K_M, "
+        "file llama.cpp can run. F32, F16, BF16, Q8_0 and the mixed MIX_BF16 and MIX_F16 (BF16 or "
+        "F16 blocks, a Q6_K token table, Q8_0 Dense layers) are written directly; Q6_K, Q5_K_M, "
         "Q4_K_M and Q4_0 are made by llama.cpp's quantizer from an F32 file.",
     )
     p.add_argument(
         "--type", default=None, choices=QUANTIZATIONS, type=str.upper, metavar="TYPE",
-        help=f"output type: {', '.join(QUANTIZATIONS)} (default: the configured one, Q8_0 unless changed)",
+        help=f"output type: {', '.join(QUANTIZATIONS)} (default: the configured one; Q8_0 when that is auto)",
     )
     p.add_argument("--out", type=Path, metavar="FILE", help="where to write (default: the models folder)")
     p.add_argument("--checkpoint", type=Path, metavar="DIR", help="convert this checkpoint folder instead")
@@ -32,7 +33,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace, paths: Paths) -> int:
     settings = settings_mod.load(paths.settings_file)
-    qtype = args.type or settings.quantization
+    qtype = args.type or (settings.quantization if settings.quantization in QUANTIZATIONS else "Q8_0")
     checkpoint = args.checkpoint or paths.checkpoint
     if args.checkpoint is None and not is_checkpoint_ready(paths):
         raise ModelMissingError("the checkpoint is not fetched yet; run `gemseek model fetch` first")

@@ -10,6 +10,7 @@ from pathlib import Path
 from app.cli.term import ProgressPrinter, human_bytes
 from app.core import settings as settings_mod
 from app.core.errors import GemseekError
+from app.core.model_setup import active_type
 from app.core.paths import Paths
 from app.core.progress import Cancelled, CancelToken
 from app.core.services import IndexService, index_size, open_store_readonly
@@ -110,7 +111,8 @@ def run_status(args: argparse.Namespace, paths: Paths) -> int:
         "missing_roots": [r for r in settings.roots if not Path(r).exists()],
         **stats,
         "index_bytes": index_size(paths),
-        "model": {"quantization": settings.quantization, "dimension": settings.dimension},
+        "model": {"quantization": settings.quantization, "type": active_type(paths, settings),
+                  "dimension": settings.dimension},
         "skipped": [{"path": p, "reason": r} for p, r in skipped],
     }
     if args.json:
@@ -120,11 +122,30 @@ def run_status(args: argparse.Namespace, paths: Paths) -> int:
     for r in status["missing_roots"]:
         print(f"  missing: {r} (its files stay indexed until it is back)")
     print(f"Indexed:  {stats['files']} files, {stats['chunks']} passages, {human_bytes(status['index_bytes'])}")
-    print(f"Model:    EmbeddingGemma {settings.quantization}, {settings.dimension} dimensions")
+    in_use = status["model"]["type"]
+    kind = f"auto ({in_use or 'chosen on first use'})" if settings.quantization == "auto" else settings.quantization
+    print(f"Model:    EmbeddingGemma {kind}, {settings.dimension} dimensions")
     last = stats["last_update"]
     print("Updated:  " + (time.strftime("%Y-%m-%d %H:%M", time.localtime(last)) if last else "never"))
     if skipped:
         print(f"Skipped:  {len(skipped)} files")
+        _print_skipped(skipped)
+    return 0
+
+
+def _print_skipped(skipped: list[tuple[str, str]], most: int = 30) -> None:
+    """Every skipped file with its reason; past ``most``, a count per reason with a few examples
+    (a photo folder would bury the few files that need a look; ``--json`` lists them all)."""
+    if len(skipped) <= most:
         for path, reason in skipped:
             print(f"  {path}: {reason}")
-    return 0
+        return
+    by_reason: dict[str, list[str]] = {}
+    for path, reason in skipped:
+        by_reason.setdefault(reason, []).append(path)
+    for reason, files in sorted(by_reason.items(), key=lambda kv: len(kv[1])):
+        print(f"  {reason}: {len(files)} file{'s' if len(files) != 1 else ''}")
+        for path in files[:3]:
+            print(f"    {path}")
+        if len(files) > 3:
+            print(f"    … and {len(files) - 3} more (gemseek status --json lists them all)")

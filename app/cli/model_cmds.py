@@ -1,4 +1,5 @@
-"""``gemseek model fetch|prepare|status``: get the checkpoint, make a model ready, show what is installed."""
+"""``gemseek model fetch|prepare|probe|status``: get the checkpoint, make the model ready, measure the engine,
+show what is installed and in use."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from app.core import checkpoint, model
 from app.core import settings as settings_mod
 from app.core.errors import GemseekError
 from app.core.fetch import fetch_checkpoint
-from app.core.model import QUANTIZATIONS
+from app.core.model import AUTO_QUANTIZATION, QUANTIZATION_CHOICES
 from app.core.paths import Paths
 
 TERMS_MARKER = "gemma-terms-shown"
@@ -58,17 +59,35 @@ def register(subparsers: Any) -> None:
     prepare = actions.add_parser(
         "prepare",
         help="fetch and convert whatever the configured (or given) type still needs",
-        description="Make the model ready to use: fetch the checkpoint if it is missing, then "
-        "convert it to the type (the configured one unless --type says otherwise). Does nothing "
-        "when the file is there. The desktop app runs this as a child process.",
+        description="Make the model ready to use: fetch the checkpoint if it is missing, convert it "
+        "to the type (the configured one unless --type says otherwise; for auto, the candidate types), "
+        "then measure the engine on this computer in child processes (gemseek model probe). Does "
+        "nothing when this computer already has a measured engine for these settings. The desktop "
+        "app runs this as a child process.",
     )
-    prepare.add_argument("--type", default=None, choices=QUANTIZATIONS, type=str.upper, metavar="TYPE",
-                         help="the GGUF type to make ready (default: the configured one)")
+    prepare.add_argument("--type", default=None, choices=QUANTIZATION_CHOICES, type=qtype_arg, metavar="TYPE",
+                         help="the GGUF type to make ready, or auto (default: the configured one)")
     prepare.add_argument("--progress", choices=("bar", "json"), default="bar",
                          help="how to report progress: a terminal bar, or one JSON object per line on stdout")
     prepare.set_defaults(func=run_prepare)
 
-    status = actions.add_parser("status", help="show what is installed")
+    probe = actions.add_parser(
+        "probe",
+        help="measure the ways of running the model on this computer again, and choose one",
+        description="Forget this computer's engine choice and measure again: each candidate type "
+        "(auto: MIX_BF16, MIX_F16, Q8_0) with llama.cpp's buffer types, thread counts and flash "
+        "attention, each in a child process (one that crashes or computes wrong vectors is only "
+        "recorded), then keep the fastest that is as close to the original model as Q8_0. "
+        "Gemseek does this by itself the first time and whenever the CPU, llama.cpp, the model "
+        "file or the type and thread settings change.",
+    )
+    probe.add_argument("--json", action="store_true", help="print the outcome as JSON")
+    probe.set_defaults(func=run_probe)
+    worker = actions.add_parser("probe-worker", help=argparse.SUPPRESS,
+                                description="Internal: one engine probe child (JSON request on stdin).")
+    worker.set_defaults(func=run_probe_worker)
+
+    status = actions.add_parser("status", help="show what is installed and which engine is in use")
     status.add_argument("--json", action="store_true", help="print machine-readable JSON")
     status.set_defaults(func=run_status)
 
@@ -91,9 +110,14 @@ def run_fetch(args: argparse.Namespace, paths: Paths) -> int:
     return 0
 
 
+def qtype_arg(text: str) -> str:
+    """A type name as typed: case does not matter."""
+    return AUTO_QUANTIZATION if text.lower() == AUTO_QUANTIZATION else text.upper()
+
+
 def run_prepare(args: argparse.Namespace, paths: Paths) -> int:
-    """Fetch and convert what is missing for one type; JSON progress lines for a parent process."""
-    from app.core.model_setup import prepare_model
+    """Fetch, convert and measure what is missing for one type; JSON progress lines for a parent process."""
+    from app.core.model_setup import active_type, prepare_model
 
     settings = settings_mod.load(paths.settings_file)
     if args.type:
@@ -121,13 +145,42 @@ def run_prepare(args: argparse.Namespace, paths: Paths) -> int:
         return 1
     finally:
         printer.close()
-    path = paths.gguf_file(settings.quantization)
+    qtype = active_type(paths, settings) or settings.quantization
+    path = paths.gguf_file(qtype)
     if as_json:
-        print(json.dumps({"stage": "ready", "message": f"{settings.quantization} model ready", "path": str(path)}),
-              flush=True)
+        print(json.dumps({"stage": "ready", "message": f"{qtype} model ready", "path": str(path)}), flush=True)
     else:
-        print(f"{settings.quantization} model ready: {path}")
+        print(f"{qtype} model ready: {path}")
     return 0
+
+
+def run_probe(args: argparse.Namespace, paths: Paths) -> int:
+    """Measure the engine again (the cached choice is dropped first) and show the outcome."""
+    from app.core.engine import active, record
+    from app.core.model_setup import prepare_model
+
+    settings = settings_mod.load(paths.settings_file)
+    machine = active.Machine.current()
+    stale = record.record_path(paths.models, active.record_key(machine, settings))
+    stale.unlink(missing_ok=True)
+    printer = ProgressPrinter()
+    try:
+        for p in prepare_model(paths, settings):
+            printer(p)
+    finally:
+        printer.close()
+    engine = collect_status(paths)["engine"]
+    if args.json:
+        print(json.dumps(engine, indent=2))
+    else:
+        print("\n".join(format_engine(engine)))
+    return 0
+
+
+def run_probe_worker(args: argparse.Namespace, paths: Paths) -> int:
+    from app.core.engine.worker import main_stdio
+
+    return main_stdio()
 
 
 def _stop_cleanly_on_sigterm() -> None:
@@ -154,22 +207,70 @@ def _show_terms_once(paths: Paths) -> None:
 
 
 def collect_status(paths: Paths) -> dict[str, Any]:
-    """Everything ``model status`` reports: the checkpoint, the GGUF files and which one is active."""
+    """Everything ``model status`` reports: the checkpoint, the GGUF files, and the engine in use and why."""
+    from app.core.engine import active
+
     settings = settings_mod.load(paths.settings_file)
-    ggufs = [
-        {**info.to_json(), "active": info.qtype == settings.quantization}
-        for info in model.installed_ggufs(paths)
-    ]
+    rec = active.current(paths, settings)
+    in_use = rec.chosen.config.qtype if rec and rec.chosen else (
+        None if settings.quantization == AUTO_QUANTIZATION else settings.quantization)
+    ggufs = [{**info.to_json(), "active": info.qtype == in_use} for info in model.installed_ggufs(paths)]
     return {
         "checkpoint": checkpoint.checkpoint_status(paths, checkpoint.MANIFEST),
         "gguf": ggufs,
         "active": {
             "quantization": settings.quantization,
+            "type": in_use,
             "dimension": settings.dimension,
-            "path": str(paths.gguf_file(settings.quantization)),
+            "path": str(paths.gguf_file(in_use)) if in_use else None,
             "present": any(g["active"] for g in ggufs),
         },
+        "engine": engine_status(rec),
     }
+
+
+def engine_status(rec) -> dict[str, Any]:
+    """The engine part of ``model status --json``: the configuration in use, its figures and why."""
+    if rec is None or rec.chosen is None:
+        return {"measured": False, "config": None,
+                "why": "not measured on this computer yet: `gemseek model prepare` (or any search or index) does it"}
+    c = rec.chosen
+    return {
+        "measured": True,
+        "config": c.config.to_json(),
+        "label": c.config.label(),
+        "backend": c.backend,
+        "tokens_per_s": c.tokens_per_s,
+        "query_ms": c.query_ms,
+        "fidelity": {"cos_mean": c.cos_mean, "cos_min": c.cos_min},
+        "rss_mb": c.rss_mb,
+        "file_mb": c.file_mb,
+        "why": rec.why,
+        "probe_seconds": rec.seconds,
+        "measured_at": rec.created,
+        "machine": rec.machine,
+        "trials": [t.to_json() for t in rec.trials],
+    }
+
+
+def format_engine(engine: dict[str, Any]) -> list[str]:
+    if not engine["measured"]:
+        return ["Engine", f"  {engine['why']}"]
+    lines = [
+        "Engine (measured on this computer)",
+        f"  in use    {engine['label']} on {engine['backend']}",
+        f"  speed     {engine['tokens_per_s']:.0f} tokens/s indexing, query {engine['query_ms']:.0f} ms",
+        f"  fidelity  {engine['fidelity']['cos_mean']:.5f} mean / {engine['fidelity']['cos_min']:.5f} min cosine "
+        "to the original model",
+        f"  why       {engine['why']}",
+        f"  measured  {engine['measured_at']} in {engine['probe_seconds']:.0f} s; "
+        f"{sum(t['ok'] for t in engine['trials'])} of {len(engine['trials'])} configurations worked",
+    ]
+    for t in engine["trials"]:
+        if not t["ok"]:
+            buffers = "extra buffers" if t["config"]["extra_bufts"] else "no extra buffers"
+            lines.append(f"  refused   {t['config']['qtype']} ({buffers}): {t['reason']}")
+    return lines
 
 
 def format_status(status: dict[str, Any]) -> list[str]:
@@ -192,10 +293,11 @@ def format_status(status: dict[str, Any]) -> list[str]:
     if not status["gguf"]:
         lines.append("  none yet: run `gemseek convert`")
     active = status["active"]
-    lines.append(f"Active: {active['quantization']} at {active['dimension']} dimensions")
+    chosen = f" (auto: {active['type']})" if active["quantization"] == AUTO_QUANTIZATION and active["type"] else ""
+    lines.append(f"Active: {active['quantization']}{chosen} at {active['dimension']} dimensions")
     if not active["present"]:
-        lines.append(f"  not converted yet: run `gemseek convert --type {active['quantization']}`")
-    return lines
+        lines.append("  not ready yet: run `gemseek model prepare`")
+    return [*lines, *format_engine(status["engine"])]
 
 
 def run_status(args: argparse.Namespace, paths: Paths) -> int:

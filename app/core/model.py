@@ -24,8 +24,10 @@ from app.core.progress import Cancelled, CancelToken, Progress
 
 log = logging.getLogger(__name__)
 
-QUANTIZATIONS = ("F32", "F16", "BF16", "Q8_0", "Q6_K", "Q5_K_M", "Q4_K_M", "Q4_0")
-DEFAULT_QUANTIZATION = "Q8_0"
+QUANTIZATIONS = ("F32", "F16", "BF16", "MIX_BF16", "MIX_F16", "Q8_0", "Q6_K", "Q5_K_M", "Q4_K_M", "Q4_0")
+AUTO_QUANTIZATION = "auto"  # the engine probe picks the type (app.core.engine)
+QUANTIZATION_CHOICES = (AUTO_QUANTIZATION, *QUANTIZATIONS)
+DEFAULT_QUANTIZATION = AUTO_QUANTIZATION
 _SIDECAR_VERSION = 1
 
 

@@ -15,10 +15,10 @@ from pathlib import Path
 
 from app.core.catalog import Filters, path_key
 from app.core.embedder import Embedder
+from app.core.errors import GemseekError
 from app.core.file_types import exclude_globs
 from app.core.indexer import Indexer, IndexOptions
-from app.core.model import active_gguf
-from app.core.model_setup import load_embedder, prepare_model
+from app.core.model_setup import load_embedder, model_fingerprint, prepare_model
 from app.core.paths import Paths, resources_dir
 from app.core.progress import CancelToken, Progress
 from app.core.search import Result, Searcher, SearchOptions
@@ -36,10 +36,14 @@ def index_options(settings: Settings) -> IndexOptions:
 
 
 def open_store_readonly(paths: Paths, settings: Settings, model: str | None = None) -> Store | None:
-    """The store for searching (vectors of ``model``, or of the active GGUF), or None when nothing was ever indexed."""
+    """The store for searching (vectors of ``model``, or of the model in use), or None when nothing was ever indexed.
+
+    Without ``model`` and with no engine chosen on this machine yet, the store
+    has no vectors (keyword search and status still work; nothing is measured).
+    """
     if not catalog_path(paths).is_file():
         return None
-    model = model or active_gguf(paths, settings.quantization).fingerprint
+    model = model or model_fingerprint(paths, settings) or "not-chosen-yet"
     return Store(paths, model, settings.dimension, readonly=True)
 
 
@@ -145,14 +149,19 @@ class SearchService:
 
     def __init__(self, paths: Paths, settings: Settings, embedder: Embedder | None = None, *, need_model: bool = True,
                  options: SearchOptions = SearchOptions()) -> None:
-        store = open_store_readonly(paths, settings, embedder.fingerprint if embedder else None)
-        if store is None:
-            from app.core.errors import GemseekError
-
+        if not catalog_path(paths).is_file():
             raise GemseekError("nothing is indexed yet; run `gemseek index FOLDER` first")
-        self.store = store
         if embedder is None and need_model:
             embedder = load_embedder(paths, settings)
+        try:
+            store = open_store_readonly(paths, settings, embedder.fingerprint if embedder else None)
+        except BaseException:
+            if embedder is not None:
+                getattr(embedder, "close", lambda: None)()
+            raise
+        if store is None:  # the catalog went away in between
+            raise GemseekError("nothing is indexed yet; run `gemseek index FOLDER` first")
+        self.store = store
         self.embedder = embedder
         self.searcher = Searcher(store, embedder, options)
 

@@ -18,12 +18,12 @@ from typing import Any, ClassVar
 from app.core.embedder import DIMENSIONS
 from app.core.errors import SettingsError
 from app.core.file_types import GROUPS
-from app.core.model import DEFAULT_QUANTIZATION, QUANTIZATIONS
+from app.core.model import DEFAULT_QUANTIZATION, QUANTIZATION_CHOICES
 from app.core.shortcut import parse as parse_shortcut
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 @dataclass(frozen=True)
@@ -43,9 +43,10 @@ class Settings:
     hotkey: str = "Ctrl+Alt+Space"
 
     DESCRIPTIONS: ClassVar[dict[str, str]] = {
-        "quantization": "Model weight type: smaller and faster, or closer to the original model.",
+        "quantization": "Model weight type; auto: the fastest type as close to the original as Q8_0, "
+        "measured on this computer.",
         "dimension": "Embedding size kept in the vector index (Matryoshka): 768, 512, 256 or 128.",
-        "threads": "CPU threads for embedding; 0 picks the number of physical cores.",
+        "threads": "CPU threads for embedding; 0: automatic (measured on this computer).",
         "roots": "Folders to index.",
         "excludes": "Glob patterns of files and folders to leave out (matched against names and paths).",
         "max_file_mb": "Files larger than this many megabytes are skipped.",
@@ -57,9 +58,9 @@ class Settings:
     }
 
     def __post_init__(self) -> None:
-        if self.quantization not in QUANTIZATIONS:
+        if self.quantization not in QUANTIZATION_CHOICES:
             raise SettingsError(
-                f"quantization must be one of {', '.join(QUANTIZATIONS)}, not {self.quantization!r}"
+                f"quantization must be one of {', '.join(QUANTIZATION_CHOICES)}, not {self.quantization!r}"
             )
         if self.dimension not in DIMENSIONS:
             raise SettingsError(
@@ -103,7 +104,7 @@ class Settings:
         return self.replace(roots=tuple(roots))
 
     def effective_threads(self) -> int:
-        """The thread count to use: the setting, or the CPU count when it is 0."""
+        """Threads for work that is not the embedding engine (the converter): the setting, or every CPU."""
         return self.threads or max(1, os.cpu_count() or 1)
 
 
@@ -133,7 +134,13 @@ def _v2_to_v3(data: dict[str, Any]) -> dict[str, Any]:
     return {**data, "version": 3}
 
 
-_MIGRATIONS = {0: _v0_to_v1, 1: _v1_to_v2, 2: _v2_to_v3}
+def _v3_to_v4(data: dict[str, Any]) -> dict[str, Any]:
+    # Version 4 added quantization "auto" (the new default) and the mixed types. A file
+    # that says Q8_0 keeps it: its index was embedded with Q8_0 and stays valid.
+    return {**data, "version": 4}
+
+
+_MIGRATIONS = {0: _v0_to_v1, 1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4}
 
 
 def load(path: Path) -> Settings:

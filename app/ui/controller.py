@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QFileDialog
 
 from app.core import autostart, power
 from app.core import settings as settings_mod
+from app.core.engine import active
 from app.core.paths import Paths
 from app.core.settings import Settings
 from app.ui import hotkey
@@ -45,6 +46,9 @@ class AppController(QObject):
         tray: the tray icon (hidden where the desktop has none).
         prepare_models: get a missing model (``gemseek model prepare`` in a child process)
             before indexing; False when the openers bring their own embedder.
+        engine_choice: settings → this computer's measured engine for them (a
+            :class:`~app.core.engine.record.ProbeRecord`), or None when it must be
+            prepared first; Settings shows it. By default the cached probe result.
 
     Signals:
         search_switched(Settings): searching now uses these settings.
@@ -55,10 +59,12 @@ class AppController(QObject):
     stopped = Signal()
 
     def __init__(self, paths: Paths, settings: Settings, search_opener: SearchOpener, index_opener: IndexOpener,
-                 tray: Tray, parent: QObject | None = None, *, prepare_models: bool = True) -> None:
+                 tray: Tray, parent: QObject | None = None, *, prepare_models: bool = True,
+                 engine_choice: Callable[[Settings], object | None] | None = None) -> None:
         super().__init__(parent)
         self.paths = paths
         self.prepare_models = prepare_models  # False when the openers bring their own embedder (tests)
+        self.engine_choice = engine_choice or (lambda s: active.current(paths, s))
         self.settings = settings
         self.search_opener = search_opener
         self.index_opener = index_opener
@@ -119,7 +125,7 @@ class AppController(QObject):
         self._marker("first-run-done").touch()
 
     def _model_ready(self, settings: Settings) -> bool:
-        return not self.prepare_models or self.paths.gguf_file(settings.quantization).is_file()
+        return not self.prepare_models or self.engine_choice(settings) is not None
 
     # -- the global shortcut ----------------------------------------------
     def _start_hotkey(self, shortcut: str) -> None:
@@ -253,7 +259,7 @@ class AppController(QObject):
 
     # -- settings ----------------------------------------------------------
     def show_settings(self) -> None:
-        dialog = SettingsDialog(self.settings, parent=self.window)
+        dialog = SettingsDialog(self.settings, engine=self.engine_choice(self.settings), parent=self.window)
         dialog.applied.connect(self.apply)
         dialog.setModal(False)
         dialog.show()

@@ -37,13 +37,14 @@ class ModelJob(QObject):
         self.qtype = qtype
         self.process: QProcess | None = None
         self._error = ""
+        self._ready = ""
         self._buffer = b""
         self._cancelled = False
 
     def start(self) -> None:
         if self.running:
             return
-        self._error, self._buffer, self._cancelled = "", b"", False
+        self._error, self._ready, self._buffer, self._cancelled = "", "", b"", False
         proc = QProcess(self)
         env = QProcessEnvironment.systemEnvironment()
         for key, value in self.paths.child_env().items():
@@ -76,6 +77,8 @@ class ModelJob(QObject):
                 continue
             if rec.get("stage") == "error":
                 self._error = rec.get("message") or "preparing the model failed"
+            elif rec.get("stage") == "ready":
+                self._ready = rec.get("message") or ""
             elif rec.get("stage") != "ready":
                 self.progress.emit(Progress(rec.get("stage", ""), int(rec.get("done") or 0), rec.get("total"),
                                             rec.get("unit") or "", rec.get("message") or ""))
@@ -85,7 +88,8 @@ class ModelJob(QObject):
         if self._cancelled:
             self.finished.emit(False, "Getting the model was stopped; it continues where it stopped next time.")
         elif code == 0 and status == QProcess.ExitStatus.NormalExit:
-            self.finished.emit(True, f"The {self.qtype} model is ready.")
+            ready = self._ready.removesuffix(" model ready") or self.qtype
+            self.finished.emit(True, f"The {ready} model is ready.")
         else:
             stderr = bytes(self.process.readAllStandardError().data()).decode("utf-8", "replace").strip()
             detail = self._error or (stderr.splitlines()[-1] if stderr else "the helper process stopped")

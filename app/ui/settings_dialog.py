@@ -35,12 +35,12 @@ from PySide6.QtWidgets import (
 from app.core.embedder import DIMENSIONS
 from app.core.errors import SettingsError
 from app.core.file_types import GROUPS
-from app.core.model import QUANTIZATIONS
+from app.core.model import AUTO_QUANTIZATION, QUANTIZATIONS
 from app.core.paths import resources_dir
 from app.core.settings import Settings
 from app.ui import hotkey
 
-UI_QUANTIZATIONS = tuple(q for q in QUANTIZATIONS if q not in ("F32", "BF16"))
+UI_QUANTIZATIONS = (AUTO_QUANTIZATION, *(q for q in QUANTIZATIONS if q not in ("F32", "BF16")))
 
 
 def load_tradeoffs(path: Path | None = None) -> dict:
@@ -53,6 +53,16 @@ def dimension_text(dim: int, tradeoffs: dict) -> str:
     d = tradeoffs["dimension"][str(dim)]
     return (f"{dim}: vector index {d['index_mb_per_10k_chunks']:.0f} MB per 10,000 passages\n"
             f"search p95 {d['search_p95_ms_100k']:.0f} ms at 100,000 passages · quality (nDCG@10) {d['ndcg10']:.3f}")
+
+
+def engine_text(engine) -> str:
+    """What the engine probe measured and chose on this computer (a ProbeRecord, or None)."""
+    if engine is None or engine.chosen is None:
+        return "Not measured on this computer yet: Gemseek measures it before it first indexes."
+    c = engine.chosen
+    return (f"In use on this computer: {c.config.label()} on {c.backend}\n"
+            f"{c.tokens_per_s:.0f} tokens/s while indexing · query {c.query_ms:.0f} ms · "
+            f"fidelity {c.cos_mean:.5f}\n{engine.why[0].upper()}{engine.why[1:]}.")
 
 
 def quantization_text(qtype: str, tradeoffs: dict) -> str:
@@ -108,8 +118,10 @@ class SettingsDialog(QDialog):
 
     applied = Signal(object)
 
-    def __init__(self, settings: Settings, tradeoffs: dict | None = None, parent: QWidget | None = None) -> None:
+    def __init__(self, settings: Settings, tradeoffs: dict | None = None, parent: QWidget | None = None, *,
+                 engine=None) -> None:
         super().__init__(parent)
+        self.engine = engine
         self.setWindowTitle("Gemseek settings")
         self.settings = settings
         self.tradeoffs = tradeoffs or load_tradeoffs()
@@ -130,11 +142,12 @@ class SettingsDialog(QDialog):
         self.dimension_note = QLabel()
         self.quantization = QComboBox()
         for q in UI_QUANTIZATIONS:
-            self.quantization.addItem(q, q)
+            self.quantization.addItem("automatic (measured on this computer)" if q == AUTO_QUANTIZATION else q, q)
         if self.quantization.findData(settings.quantization) < 0:
             self.quantization.addItem(settings.quantization, settings.quantization)
         self.quantization.setCurrentIndex(self.quantization.findData(settings.quantization))
         self.quantization_note = QLabel()
+        self.engine_note = QLabel(engine_text(engine), wordWrap=True)
         self.threads = QSpinBox(minimum=0, maximum=256, value=settings.threads, specialValueText="automatic")
         self.gentle = QCheckBox("Gentle: index at idle priority, so other programs stay fast")
         self.gentle.setChecked(settings.gentle)
@@ -169,6 +182,7 @@ class SettingsDialog(QDialog):
         form.addRow("Model quantization", self.quantization)
         form.addRow("", self.quantization_note)
         form.addRow("CPU threads", self.threads)
+        form.addRow("Engine", self.engine_note)
         form.addRow("", self.gentle)
         form.addRow("", self.pause_on_battery)
         form.addRow("", self.start_at_login)
@@ -191,9 +205,14 @@ class SettingsDialog(QDialog):
         if dim != self.settings.dimension:
             note += "\nChanging it rebuilds the vector index from stored vectors\nin the background (no re-embedding)."
         self.dimension_note.setText(note)
-        note = quantization_text(qtype, self.tradeoffs) if qtype in self.tradeoffs["quantization"] else qtype
+        if qtype == AUTO_QUANTIZATION:
+            note = ("automatic: Gemseek measures MIX_BF16, MIX_F16 and Q8_0 on this computer and keeps\n"
+                    "the fastest that stays as close to the original model as Q8_0 (see Engine below).")
+        else:
+            note = quantization_text(qtype, self.tradeoffs) if qtype in self.tradeoffs["quantization"] else qtype
         if qtype != self.settings.quantization:
-            note += "\nChanging it converts the model and embeds every passage again in the background."
+            note += ("\nChanging it converts the model, measures it on this computer, and embeds every\n"
+                     "passage again in the background.")
         self.quantization_note.setText(note)
 
     def edited(self) -> Settings:

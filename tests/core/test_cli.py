@@ -30,20 +30,21 @@ def test_model_status_on_an_empty_home(tmp_path, capsys):
     status = json.loads(capsys.readouterr().out)
     assert status["checkpoint"]["present"] is False
     assert status["gguf"] == []
-    assert status["active"] == {
-        "quantization": "Q8_0",
-        "dimension": 768,
-        "path": str(tmp_path / "data" / "models" / "gguf" / "embeddinggemma-300m-Q8_0.gguf"),
-        "present": False,
-    }
+    assert status["active"] == {"quantization": "auto", "type": None, "dimension": 768, "path": None,
+                                "present": False}
+    assert status["engine"]["measured"] is False and status["engine"]["config"] is None
     assert main(["--home", str(tmp_path), "model", "status"]) == 0
-    assert "run `gemseek convert --type Q8_0`" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "run `gemseek model prepare`" in out and "not measured on this computer yet" in out
 
 
 def test_model_status_lists_converted_files_and_the_active_one(tmp_path, capsys, tiny_gguf):
+    from app.core import settings as settings_mod
     from app.core.paths import Paths
+    from app.core.settings import Settings
 
     paths = Paths.resolve(tmp_path)
+    settings_mod.save(Settings(quantization="Q8_0"), paths.settings_file)  # a type chosen by hand
     paths.gguf_dir.mkdir(parents=True)
     for q in ("Q8_0", "F16"):
         paths.gguf_file(q).write_bytes(tiny_gguf(q).read_bytes())
@@ -72,3 +73,35 @@ def test_convert_failure_is_one_clear_line(tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert err[-1].startswith("gemseek: error: conversion to Q8_0 failed: missing file")
     assert not (tmp_path / "x.gguf").exists()
+
+
+def test_model_probe_that_finds_nothing_usable_says_so_in_one_line(tmp_path, capsys, tiny_gguf):
+    from app.core import settings as settings_mod
+    from app.core.paths import Paths
+    from app.core.settings import Settings
+
+    paths = Paths.resolve(tmp_path)
+    settings_mod.save(Settings(quantization="F32", threads=1), paths.settings_file)
+    paths.gguf_dir.mkdir(parents=True)
+    paths.gguf_file("F32").write_bytes(tiny_gguf("F32").read_bytes())  # loads, but is not EmbeddingGemma
+    assert main(["--home", str(tmp_path), "model", "probe"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith("gemseek: error: the model cannot run on this computer")
+    assert "F32 · 1 thread · CPU · no extra buffers" in err[-1] and str(paths.logs) in err[-1]  # each try, why
+    assert main(["--home", str(tmp_path), "model", "status", "--json"]) == 0
+    status = json.loads(capsys.readouterr().out)
+    assert status["engine"]["measured"] is False and status["active"]["type"] == "F32"
+
+
+def test_status_groups_many_skipped_files_by_reason(capsys):
+    from app.cli.index_cmds import _print_skipped
+
+    skipped = [(f"/photos/p{i}.jpg", "unsupported type: .jpg files are not read") for i in range(500)]
+    skipped.append(("/docs/secret.pdf", "encrypted PDF"))
+    _print_skipped(skipped)
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "  encrypted PDF: 1 file" and out[1] == "    /docs/secret.pdf"  # the rare reasons first
+    assert "  unsupported type: .jpg files are not read: 500 files" in out
+    assert out[-1].endswith("and 497 more (gemseek status --json lists them all)") and len(out) < 12
+    _print_skipped(skipped[:2])
+    assert capsys.readouterr().out.count("\n") == 2

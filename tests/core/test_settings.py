@@ -10,7 +10,7 @@ from app.core.errors import SettingsError
 
 def test_defaults_when_no_file(tmp_path):
     got = s.load(tmp_path / "settings.json")
-    assert (got.quantization, got.dimension, got.threads) == ("Q8_0", 768, 0)
+    assert (got.quantization, got.dimension, got.threads) == ("auto", 768, 0)
 
 
 def test_round_trip(tmp_path):
@@ -66,3 +66,13 @@ def test_version_2_file_gets_the_desktop_defaults(tmp_path):
 def test_switches_must_be_booleans():
     with pytest.raises(SettingsError, match="gentle must be true or false"):
         s.Settings().replace(gentle="yes")
+
+
+def test_version_3_file_keeps_its_quantization_and_new_files_are_automatic(tmp_path):
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps({"version": 3, "quantization": "Q8_0", "threads": 0}))
+    assert s.load(path).quantization == "Q8_0"  # its index was embedded with Q8_0: no silent re-embedding
+    path.write_text(json.dumps({"version": 3, "dimension": 512}))
+    assert s.load(path).quantization == "auto"
+    s.save(s.Settings(quantization="MIX_BF16"), path)
+    assert s.load(path).quantization == "MIX_BF16"

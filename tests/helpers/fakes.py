@@ -55,3 +55,36 @@ class FakeEmbedder:
 
     def close(self) -> None:
         pass
+
+
+def engine_choice_when_present(paths):
+    """An ``engine_choice`` for the app that says "measured" as soon as the type's file exists (fake models)."""
+    from app.core.engine.config import EngineConfig
+    from app.core.engine.record import ProbeRecord, Trial
+
+    def choice(settings):
+        qtype = "Q8_0" if settings.quantization == "auto" else settings.quantization
+        if not paths.gguf_file(qtype).is_file():
+            return None
+        trial = Trial(EngineConfig(qtype, 2), True, tokens_per_s=1000.0, query_ms=20.0, cos_mean=0.9999,
+                      cos_min=0.999)
+        return ProbeRecord("fake", {}, (trial,), trial, "fake", "the only one", 0.0, "today")
+
+    return choice
+
+
+def write_engine_record(paths, settings, qtype: str):
+    """Record an engine choice for ``qtype``'s file as if this machine had measured it (the file must exist)."""
+    from app.core.engine import active, record
+    from app.core.engine.config import EngineConfig
+    from app.core.engine.machine import Machine
+    from app.core.engine.record import ProbeRecord, Trial
+    from app.core.model import gguf_info
+
+    info = gguf_info(paths.gguf_file(qtype), qtype)
+    trial = Trial(EngineConfig(qtype, 1), True, tokens_per_s=1000.0, query_ms=20.0, cos_mean=0.9999, cos_min=0.999)
+    key = active.record_key(Machine.current(), settings)
+    rec = ProbeRecord(key, {}, (trial,), trial, info.fingerprint, "written by a test", 0.0, "today",
+                      fingerprints={qtype: info.fingerprint})
+    record.save(paths.models, rec)
+    return rec

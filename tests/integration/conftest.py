@@ -51,3 +51,25 @@ def real_gguf(real_paths: Paths, tmp_path_factory: pytest.TempPathFactory):
         return made[qtype]
 
     return get
+
+
+@pytest.fixture(scope="session")
+def safe_embedder():
+    """``safe_embedder(path, qtype)`` opens a GGUF in this process only the way a probe child ran it correctly.
+
+    Tests must not load a configuration that has not passed on this machine either: on some CPUs
+    llama.cpp's defaults crash the process (the engine issue: Q8_0 with AMX).
+    """
+    from app.core.embedder import LlamaEmbedder
+    from app.core.engine.machine import Machine
+    from app.core.engine.probe import Candidate, Prober
+    from app.core.model import gguf_info
+
+    def open_model(path: Path, qtype: str, **kwargs) -> LlamaEmbedder:
+        info = gguf_info(path, qtype)
+        rec = Prober(Machine.current(), threads=2, allowed=(qtype,)).run(
+            [Candidate(qtype, path, info.fingerprint, info.size)], "test", quick=True)
+        assert rec.chosen is not None, [t.reason for t in rec.trials]
+        return LlamaEmbedder(path, engine=rec.chosen.config, **kwargs)
+
+    return open_model

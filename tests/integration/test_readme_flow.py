@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from app.core.engine.config import AUTO_TYPES, FAITHFUL
 from app.core.paths import resources_dir
 
 pytestmark = pytest.mark.real_model
@@ -35,7 +36,7 @@ def home(real_paths, tmp_path_factory):
 
 
 def test_demo_converts_indexes_the_samples_and_finds_each(home):
-    demo = gemseek(home=home)  # no command, no display: converts Q8_0, indexes the samples, runs sample searches
+    demo = gemseek(home=home)  # no command, no display: converts and measures the engine, indexes, searches
     assert demo.returncode == 0, demo.stderr
     assert "no display found" in demo.stderr
     assert "Traceback" not in demo.stderr
@@ -54,7 +55,16 @@ def test_demo_converts_indexes_the_samples_and_finds_each(home):
     }
     status = json.loads(gemseek("model", "status", "--json", home=home).stdout)
     assert status["checkpoint"]["verified"] is True
-    assert [(g["qtype"], g["active"]) for g in status["gguf"]] == [("Q8_0", True)]
+    engine = status["engine"]  # measured on this machine, in child processes, before anything was embedded
+    chosen = engine["config"]["qtype"]
+    assert engine["measured"] and chosen in FAITHFUL and engine["backend"] == "CPU"
+    assert engine["fidelity"]["cos_mean"] >= 0.9995 and engine["fidelity"]["cos_min"] >= 0.998
+    assert engine["tokens_per_s"] > 0 and engine["query_ms"] > 0 and engine["probe_seconds"] < 120
+    assert {t["config"]["qtype"] for t in engine["trials"]} == set(AUTO_TYPES)
+    assert all(t["ok"] or t["reason"] for t in engine["trials"])
+    # The chosen file and Q8_0 stay; a candidate that lost is removed again.
+    assert {(g["qtype"], g["active"]) for g in status["gguf"]} == {(chosen, True), ("Q8_0", chosen == "Q8_0")}
+    assert status["active"]["quantization"] == "auto" and status["active"]["type"] == chosen
     again = gemseek("model", "fetch", home=home)  # a good copy: nothing to do, no network
     assert again.returncode == 0 and "nothing to do" in again.stdout
     assert "Gemma Terms of Use" not in again.stdout
@@ -86,7 +96,8 @@ def test_index_search_status_on_real_files(home, tmp_path):
     status = json.loads(gemseek("status", "--json", home=home).stdout)
     assert status["files"] == 9 and status["roots"] == [str(docs)]
     assert status["skipped"] == [{"path": str(docs / "noise.txt"), "reason": "binary file"}]
-    assert status["model"] == {"quantization": "Q8_0", "dimension": 768} and status["index_bytes"] > 0
+    assert status["model"]["quantization"] == "auto" and status["model"]["type"] in FAITHFUL
+    assert status["model"]["dimension"] == 768 and status["index_bytes"] > 0
 
     (docs / "gettysburg-address.txt").unlink()  # deleted files leave the results
     gemseek("index", home=home)

@@ -13,7 +13,7 @@ from app.core.settings import Settings
 from app.main import index_opener, search_opener
 from app.ui.controller import AppController
 from app.ui.tray import Tray
-from tests.helpers.fakes import FakeEmbedder
+from tests.helpers.fakes import FakeEmbedder, engine_choice_when_present
 
 
 class SlowFakeEmbedder(FakeEmbedder):
@@ -46,7 +46,8 @@ def shut_down(qtbot, controller: AppController) -> None:
 def make_controller(paths, settings: Settings, factory=fake_factory, *, prepare_models: bool = False):
     """The app over embedders from ``factory``; with ``prepare_models`` it also gets missing models."""
     return AppController(paths, settings, search_opener(paths, factory), index_opener(paths, factory),
-                         Tray(qtbot_icon()), prepare_models=prepare_models)
+                         Tray(qtbot_icon()), prepare_models=prepare_models,
+                         engine_choice=engine_choice_when_present(paths))
 
 
 def qtbot_icon():

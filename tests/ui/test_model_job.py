@@ -6,7 +6,9 @@ import socket
 
 import pytest
 
+from app.core.settings import Settings
 from app.ui.model_job import ModelJob
+from tests.helpers.fakes import write_engine_record
 
 
 @pytest.fixture
@@ -19,9 +21,10 @@ def silent_server():
     sock.close()
 
 
-def test_an_existing_model_is_ready_at_once(qtbot, paths):
+def test_a_model_measured_on_this_machine_is_ready_at_once(qtbot, paths):
     paths.gguf_file("Q4_0").parent.mkdir(parents=True)
     paths.gguf_file("Q4_0").write_bytes(b"GGUF")
+    write_engine_record(paths, Settings(quantization="Q4_0"), "Q4_0")  # nothing to fetch, convert or measure
     job = ModelJob(paths, "Q4_0")
     with qtbot.waitSignal(job.finished, timeout=60_000) as blocker:
         job.start()

@@ -18,7 +18,7 @@ def dialog(qtbot, tmp_path):
 def test_every_choice_has_measured_tradeoffs():
     t = load_tradeoffs()
     assert {int(d) for d in t["dimension"]} == set(DIMENSIONS)
-    assert set(UI_QUANTIZATIONS) <= set(t["quantization"])
+    assert set(UI_QUANTIZATIONS) - {"auto"} <= set(t["quantization"])
     for q in t["quantization"].values():
         assert q["file_mb"] > 0 and q["tokens_per_s"] > 0 and 0.9 < q["cosine_mean"] <= 1
 
@@ -71,3 +71,28 @@ def test_removing_a_folder(qtbot, dialog, tmp_path):
     dialog.folders.list.item(0).setSelected(True)
     dialog.folders.remove_selected()
     assert dialog.folders.folders() == ()
+
+
+def test_the_engine_in_use_is_shown_and_automatic_is_the_default(qtbot, tmp_path):
+    from app.core.engine.config import EngineConfig
+    from app.core.engine.record import ProbeRecord, Trial
+
+    chosen = Trial(EngineConfig("MIX_BF16", 1, flash_attn=False), True, tokens_per_s=812.0, query_ms=29.4,
+                   cos_mean=0.99981, cos_min=0.99974)
+    record = ProbeRecord("k", {}, (chosen,), chosen, "fp", "fastest of 7 working configurations", 21.6, "today")
+    d = SettingsDialog(Settings(), engine=record)
+    qtbot.addWidget(d)
+    assert d.quantization.currentData() == "auto"
+    text = d.engine_note.text()
+    assert "MIX_BF16 · 1 thread · CPU" in text and "812 tokens/s" in text and "0.99981" in text
+    assert "Fastest of 7" in text
+    assert "measures MIX_BF16, MIX_F16 and Q8_0" in d.quantization_note.text()
+    d.quantization.setCurrentIndex(d.quantization.findData("Q8_0"))  # a power user's override
+    d.threads.setValue(1)
+    assert "measures it on this computer" in d.quantization_note.text()
+    with qtbot.waitSignal(d.applied) as blocker:
+        d.accept()
+    assert (blocker.args[0].quantization, blocker.args[0].threads) == ("Q8_0", 1)
+    unmeasured = SettingsDialog(Settings())
+    qtbot.addWidget(unmeasured)
+    assert "Not measured on this computer yet" in unmeasured.engine_note.text()
