@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ctypes
 import logging
+import struct
 import sys
 import threading
 from collections.abc import Sequence
@@ -19,6 +20,8 @@ import llama_cpp
 import numpy as np
 
 from app.core.errors import GemseekError
+from app.core.gguf_layout import tensor_span
+from app.core.resident import ReleasablePages
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +111,8 @@ class LlamaEncoder:
         self._ctx = None
         self._batch = llama_cpp.llama_batch_init(self.n_ctx, 0, 1)
         self._closed = False
+        self._lookup = _token_table_pages(Path(path))
+        self._lookup.release()
 
     def reconfigure(self, *, threads: int, flash_attn: bool) -> None:
         """Use other context settings from the next batch on (the model stays loaded)."""
@@ -159,16 +164,19 @@ class LlamaEncoder:
         total = sum(len(s) for s in sequences)
         if total > self.n_ctx or len(sequences) > self.max_seqs:
             raise ValueError(f"batch of {len(sequences)} sequences / {total} tokens is too large")
-        if total <= self.batch_tokens:
-            if not self._ctx:
-                self._ctx = self._new_context(self.batch_tokens)
-            return self._decode(self._ctx, sequences, total)
-        self._free_context()
-        ctx = self._new_context(-(-total // 64) * 64)
         try:
-            return self._decode(ctx, sequences, total)
+            if total <= self.batch_tokens:
+                if not self._ctx:
+                    self._ctx = self._new_context(self.batch_tokens)
+                return self._decode(self._ctx, sequences, total)
+            self._free_context()
+            ctx = self._new_context(-(-total // 64) * 64)
+            try:
+                return self._decode(ctx, sequences, total)
+            finally:
+                llama_cpp.llama_free(ctx)
         finally:
-            llama_cpp.llama_free(ctx)
+            self._lookup.release()  # the rows this batch read need not stay resident
 
     def _free_context(self) -> None:
         if self._ctx:
@@ -241,3 +249,12 @@ def _buft_overrides(patterns: Sequence[str]):
         arr[i].pattern = pattern.encode()
         arr[i].buft = cpu
     return arr
+
+
+def _token_table_pages(path: Path) -> ReleasablePages:
+    span = None
+    try:
+        span = tensor_span(path, "token_embd.weight")
+    except (OSError, ValueError, struct.error) as exc:
+        log.debug("cannot find the token table in %s: %s", path, exc)
+    return ReleasablePages(path, *span) if span else ReleasablePages(path, 0, 0)

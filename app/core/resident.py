@@ -1,0 +1,71 @@
+"""Keep a memory-mapped lookup table out of the process's resident memory.
+
+llama.cpp maps the model file and faults all of it in when it loads. The
+token table is two thirds of EmbeddingGemma but only a lookup: a batch reads
+a few hundred of its 262,144 rows. Telling the kernel that the mapped pages
+are not needed (``madvise(MADV_DONTNEED)`` on a read-only shared file mapping)
+drops them from the process; a row that is read again comes back from the
+page cache. Linux only (it finds the mapping in ``/proc/self/maps``);
+elsewhere, and whenever anything is unexpected, it does nothing.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import logging
+import os
+import sys
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+_MADV_DONTNEED = 4
+
+
+class ReleasablePages:
+    """The pages of a file's byte range ``[start, end)`` as this process has them mapped."""
+
+    def __init__(self, path: Path, start: int, end: int) -> None:
+        self.ranges: list[tuple[int, int]] = []
+        self._madvise = None
+        if not sys.platform.startswith("linux"):
+            return
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
+            self._madvise = libc.madvise
+            self.ranges = _mapped(os.path.realpath(path), start, end)
+        except (OSError, AttributeError, ValueError) as exc:
+            log.debug("cannot release pages of %s: %s", path, exc)
+            self.ranges = []
+
+    @property
+    def nbytes(self) -> int:
+        return sum(b - a for a, b in self.ranges)
+
+    def release(self) -> None:
+        """Drop the pages from resident memory (they are read again from the page cache when used)."""
+        for a, b in self.ranges:
+            if self._madvise(a, b - a, _MADV_DONTNEED) != 0:
+                log.debug("madvise failed: %s", os.strerror(ctypes.get_errno()))
+                self.ranges = []
+                return
+
+
+def _mapped(real: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Page-aligned address ranges, inside read-only shared mappings of ``real``, that hold ``[start, end)``."""
+    page = os.sysconf("SC_PAGE_SIZE")
+    out = []
+    with open("/proc/self/maps", encoding="utf-8", errors="replace") as maps:
+        for line in maps:
+            parts = line.split(maxsplit=5)
+            if len(parts) < 6 or parts[5].strip() != real or parts[1] != "r--s":
+                continue
+            a, b = (int(x, 16) for x in parts[0].split("-"))
+            offset = int(parts[2], 16)
+            lo = max(a, a + start - offset)
+            hi = min(b, a + end - offset)
+            lo, hi = -(-lo // page) * page, hi // page * page
+            if hi > lo:
+                out.append((lo, hi))
+    return out
