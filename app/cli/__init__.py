@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
@@ -70,8 +71,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     paths = Paths.resolve(args.home)
     from app.core.logs import setup_logging
 
-    setup_logging(paths, verbose=args.verbose)
+    # Everything Gemseek writes (the catalog holds the text of private files) is for this user only.
+    umask = os.umask(0o077) if os.name == "posix" else None
     try:
+        paths.make_private()
+        setup_logging(paths, verbose=args.verbose)
         return int(args.func(args, paths) or 0)
     except GemseekError as exc:
         print(f"gemseek: error: {exc}", file=sys.stderr)
@@ -79,3 +83,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("\ngemseek: interrupted", file=sys.stderr)
         return 130
+    finally:
+        if umask is not None:
+            os.umask(umask)  # main() also runs inside other programs (tests)

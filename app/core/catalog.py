@@ -387,7 +387,7 @@ class Catalog:
         try:
             return [(r[0], float(r[1])) for r in self._db.execute(sql, (match, *args, limit))]
         except sqlite3.OperationalError as exc:  # a query FTS5 cannot parse finds nothing
-            log.debug("FTS query %r failed: %s", match, exc)
+            log.debug("an FTS query failed: %s", exc)  # not the query: the log holds no search text
             return []
 
     def chunk_hits(self, chunk_ids: Sequence[int], filters: Filters = Filters()) -> dict[int, ChunkHit]:

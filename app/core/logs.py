@@ -37,6 +37,9 @@ def setup_logging(paths: Paths, verbose: bool = False) -> None:
             root.removeHandler(handler)
             handler.close()
     root.setLevel(logging.DEBUG)
+    # llama.cpp says hundreds of lines per context at its debug and info levels: kept out of
+    # the log file unless asked for (--verbose).
+    logging.getLogger("app.llama_cpp").setLevel(logging.DEBUG if verbose else logging.INFO)
     try:
         paths.logs.mkdir(parents=True, exist_ok=True)
         file_handler = logging.handlers.RotatingFileHandler(

@@ -9,6 +9,7 @@ several homes can share one 1.2 GB checkpoint.
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,6 +61,23 @@ class Paths:
             env[HOME_ENV] = str(root)
         return env
 
+    def make_private(self) -> None:
+        """Create Gemseek's own folders readable by this user only, and tighten what an older run left open.
+
+        The catalog holds the full text of every indexed file, so it must not be
+        readable by other users even when the files were private (POSIX only;
+        on Windows the per-user profile folders already are). A models folder
+        moved elsewhere with GEMSEEK_MODELS (shared between homes) is left alone.
+        """
+        if os.name != "posix":
+            return
+        for root in (self.config, self.data, self.cache, self.logs):
+            try:
+                root.mkdir(mode=0o700, parents=True, exist_ok=True)
+                _tighten(root)
+            except OSError:  # a read-only or foreign home: the commands report what they cannot do
+                continue
+
     @property
     def checkpoint(self) -> Path:
         """The verified sentence-transformers checkpoint folder."""
@@ -92,3 +110,15 @@ def resources_dir() -> Path:
     if frozen_root:
         return Path(frozen_root) / "resources"
     return Path(__file__).resolve().parents[2] / "resources"
+
+
+def _tighten(root: Path) -> None:
+    """Take group's and others' access away from everything under ``root`` (links are not followed)."""
+    for folder, _dirs, files in os.walk(root):
+        for name in (folder, *(os.path.join(folder, f) for f in files)):
+            try:
+                st = os.lstat(name)
+                if st.st_mode & 0o077 and not stat.S_ISLNK(st.st_mode):
+                    os.chmod(name, stat.S_IMODE(st.st_mode) & 0o700)
+            except OSError:
+                continue

@@ -60,7 +60,9 @@ def serve(request: dict, emit: Emit) -> None:
     native = logging.getLogger("app.llama_cpp")
     load_log = _LoadLog()
     native.addHandler(load_log)
-    native.setLevel(logging.DEBUG)
+    level, propagate = native.level, native.propagate
+    native.setLevel(logging.DEBUG)  # what llama.cpp says of devices, for this handler only
+    native.propagate = False
     variants = request["variants"]
     model = request["model"]
     first = variants[0]
@@ -70,6 +72,8 @@ def serve(request: dict, emit: Emit) -> None:
     emb = LlamaEmbedder(Path(model["path"]), engine=config)
     emb.embed_prompts(["warm up"])
     native.removeHandler(load_log)
+    native.setLevel(level)
+    native.propagate = propagate
     emit({"event": "loaded", "load_s": time.perf_counter() - t0, "backend": load_log.backend(),
           "offloaded": list(load_log.offloaded) if load_log.offloaded else None})
     passages, queries = request["passages"], request["queries"]
