@@ -191,9 +191,15 @@ def _fit(piece: _Piece, budget: int, small: int, count: Counter) -> list[_Piece]
     if len(spans) == 1:  # one enormous word: cut it in half
         spans = [(0, len(text) // 2), (len(text) // 2, len(text))]
     out: list[_Piece] = []
-    # Groups never exceed the budget, so each part that is cut again is a single, shorter span.
-    for a, b in _group(text, spans, max(1, min(small, budget)), count):
-        line = piece.line + text.count("\n", 0, a) if piece.line is not None else None
+    groups = _group(spans, max(1, min(small, budget)), tokens / len(text))
+    if len(groups) == 1:  # the estimate put it all back together: cut at every span instead
+        groups = spans
+    # Every group is shorter than the piece, so the recursion ends.
+    line, seen = piece.line, 0
+    for a, b in groups:
+        if line is not None:  # counted as we go: counting from the start each time is quadratic
+            line += text.count("\n", seen, a)
+            seen = a
         out.extend(_fit(_Piece(text[a:b], piece.start + a, piece.page, line, -1), budget, small, count))
     return out
 
@@ -213,13 +219,19 @@ def _split_once(text: str) -> list[tuple[int, int]]:
     return [(0, len(text))]
 
 
-def _group(text: str, spans: list[tuple[int, int]], limit: int, count: Counter) -> list[tuple[int, int]]:
-    """Merge neighbouring spans (with the text between them) while the result fits ``limit``."""
+def _group(spans: list[tuple[int, int]], limit: int, per_char: float) -> list[tuple[int, int]]:
+    """Merge neighbouring spans (with the text between them) while they come to about ``limit`` tokens.
+
+    Sizes are estimated from the piece's own tokens per character, not
+    counted: a long line of words has hundreds of thousands of spans, and
+    counting each growing group would tokenize it over and over. The exact
+    count comes after, once per group (in :func:`_fit`) and once per chunk.
+    """
     out: list[tuple[int, int]] = []
     i = 0
     while i < len(spans):
         j = i + 1
-        while j < len(spans) and count(text[spans[i][0] : spans[j][1]]) <= limit:
+        while j < len(spans) and (spans[j][1] - spans[i][0]) * per_char <= limit:
             j += 1
         out.append((spans[i][0], spans[j - 1][1]))
         i = j
