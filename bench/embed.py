@@ -1,6 +1,6 @@
 """Embedding benchmark: every GGUF type, and the configuration Gemseek chose here, against PyTorch, in one run.
 
-    python bench/embed.py [--types Q8_0,MIX_BF16,...,auto] [--texts 240] [--queries 50]
+    python bench/embed.py [--types Q8_0,MIX_BF16,...,auto] [--texts 240] [--queries 50] [--repeat N]
 
 ``auto`` first runs the engine probe afresh (as `gemseek model probe` does:
 each candidate in child processes) and reports its time and choice, then
@@ -66,7 +66,7 @@ def child_llama(gguf: str, n_texts: int, n_queries: int, threads: int, engine: d
         emb.embed_query(q)
         lat.append((time.perf_counter() - t0) * 1000)
     result = _result(load_s, len(pairs), tokens, doc_s, lat, Path(gguf).stat().st_size)
-    if engine:
+    if engine and engine.get("fidelity", True):
         result.update(_fidelity(emb))
     return result
 
@@ -149,6 +149,7 @@ def main() -> int:
     p.add_argument("--queries", type=int, default=50)
     p.add_argument("--threads", type=int, default=os.cpu_count() or 2)
     p.add_argument("--no-torch", action="store_true", help="skip the PyTorch reference")
+    p.add_argument("--repeat", type=int, default=1, help="rounds over all rows; each row reports its median")
     p.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = p.parse_args()
 
@@ -167,28 +168,40 @@ def main() -> int:
     results: dict[str, dict] = {}
     types = args.types.split(",")
     probe = _probe() if "auto" in types else None
+    try:
+        import sentence_transformers  # noqa: F401
+
+        have_torch = not args.no_torch
+    except ImportError:
+        have_torch = False
+        print("sentence-transformers not installed: no PyTorch reference (pip install -e .[reference])")
     with tempfile.TemporaryDirectory() as tmp:
         ggufs = {q: _gguf_for(q, Path(tmp)) for q in types if q != "auto"}
-        for qtype, gguf in ggufs.items():
-            results[qtype] = _measure(["llama", str(gguf), *common])
-            print(qtype, results[qtype], flush=True)
+        rows: dict[str, list[str]] = {q: ["llama", str(g), *common] for q, g in ggufs.items()}
         if probe:
             chosen = probe["chosen"]
             gguf = Paths.resolve().gguf_file(chosen["qtype"])
-            results["auto"] = {**_measure(["llama", str(gguf), json.dumps(chosen), *common]), "config": chosen}
-            print("auto", results["auto"], flush=True)
+            rows["auto"] = ["llama", str(gguf), json.dumps(chosen), *common]
             ggufs.setdefault(chosen["qtype"], gguf)
-        try:
-            import sentence_transformers  # noqa: F401
-
-            have_torch = not args.no_torch
-        except ImportError:
-            have_torch = False
-            print("sentence-transformers not installed: no PyTorch reference (pip install -e .[reference])")
+        envs = {}
         if have_torch:
-            env = {**os.environ, "GEMSEEK_BENCH_TOKENIZER": str(next(iter(ggufs.values())))}
-            results["torch fp32"] = run_child(__file__, ["torch", str(Paths.resolve().checkpoint), *common], env)
-            print("torch", results["torch fp32"], flush=True)
+            rows["torch fp32"] = ["torch", str(Paths.resolve().checkpoint), *common]
+            envs["torch fp32"] = {**os.environ, "GEMSEEK_BENCH_TOKENIZER": str(next(iter(ggufs.values())))}
+        # Rounds over every row, so that a machine whose speed drifts slows all rows alike;
+        # each row reports its median round.
+        runs: dict[str, list[dict]] = {name: [] for name in rows}
+        for round_no in range(args.repeat):
+            for name, child in rows.items():
+                if name == "auto":  # its fidelity once, in the first round; later rounds only time it
+                    child = [*child[:2], json.dumps({**probe["chosen"], "fidelity": round_no == 0}), *child[3:]]
+                r = _measure(child, envs.get(name))
+                runs[name].append(r)
+                print(f"round {round_no + 1} {name}", r, flush=True)
+        for name, got in runs.items():
+            results[name] = _median_run(got)
+        if probe:
+            results["auto"].update(config=probe["chosen"], cos_mean=runs["auto"][0].get("cos_mean"),
+                                   cos_min=runs["auto"][0].get("cos_min"))
 
     _print_table(results)
     if probe:
@@ -201,10 +214,18 @@ def main() -> int:
     return 0
 
 
-def _measure(args: list[str]) -> dict:
+def _median_run(runs: list[dict]) -> dict:
+    """The run with the median throughput, with every round's throughput beside it."""
+    good = sorted((r for r in runs if "failed" not in r), key=lambda r: r["tokens_per_s"])
+    if not good:
+        return runs[0]
+    return {**good[(len(good) - 1) // 2], "tokens_per_s_rounds": [r["tokens_per_s"] for r in runs if "failed" not in r]}
+
+
+def _measure(args: list[str], env: dict | None = None) -> dict:
     """One child's figures, or why it gave none (a type may crash on this CPU)."""
     try:
-        return run_child(__file__, args)
+        return run_child(__file__, args, env)
     except SystemExit as exc:
         last = str(exc).strip().splitlines()[-1:] or ["failed"]
         return {"failed": last[0][:200]}
