@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from app.core.catalog_schema import migrate
+from app.core.errors import DiskFullError
 from app.core.fts_text import fts_body
 
 log = logging.getLogger(__name__)
@@ -132,19 +133,43 @@ class Catalog:
     # -- transactions ------------------------------------------------------
     @contextmanager
     def write(self) -> Iterator[None]:
-        """One atomic change; the chunk generation moves on when it commits."""
-        self._db.execute("BEGIN IMMEDIATE")
+        """One atomic change; the chunk generation moves on when it commits.
+
+        Raises:
+            DiskFullError: the disk (or a quota, or a file-size limit) is full;
+                nothing of the change is kept, the catalog is as before.
+        """
         try:
-            yield
-            self._db.execute("UPDATE state SET value = value + 1 WHERE key = 'generation'")
-            self._db.execute("COMMIT")
-        except BaseException:
-            self._db.execute("ROLLBACK")
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+                self._db.execute("UPDATE state SET value = value + 1 WHERE key = 'generation'")
+                self._db.execute("COMMIT")
+            except BaseException:
+                if self._db.in_transaction:  # a failed COMMIT has already rolled back
+                    self._db.execute("ROLLBACK")
+                raise
+        except sqlite3.OperationalError as exc:
+            if _disk_full(exc):
+                raise DiskFullError(f"the disk holding {self.path.parent} is full, or a quota or file-size limit "
+                                    f"was reached ({exc}); free some space and index again: nothing indexed so "
+                                    "far is lost") from exc
             raise
 
     def generation(self) -> int:
         """A number that changes whenever the set of chunks changes."""
         return int(self._scalar("SELECT value FROM state WHERE key = 'generation'"))
+
+    def lineage(self) -> tuple[int, int]:
+        """(epoch, highest chunk id ever given): what a vector index saved for this catalog must not exceed.
+
+        The epoch is made once per catalog. Chunk ids only grow, so a vector
+        index that knows a higher id, or another epoch, was made for a catalog
+        that is not this one any more (restored from a copy, or lost commits).
+        """
+        epoch = int(self._scalar("SELECT value FROM state WHERE key = 'epoch'") or 0)
+        top = self._scalar("SELECT seq FROM sqlite_sequence WHERE name = 'chunks'")
+        return epoch, int(top or 0)
 
     def _scalar(self, sql: str, args: Sequence = ()) -> object:
         row = self._db.execute(sql, args).fetchone()
@@ -462,3 +487,10 @@ def _filter_sql(f: Filters) -> tuple[str, list]:
         parts.append("fl.mtime_ns >= ?")
         args.append(f.after_ns)
     return "".join(f" AND {p}" for p in parts), args
+
+
+def _disk_full(exc: sqlite3.OperationalError) -> bool:
+    """SQLite could not write: a full disk (SQLITE_FULL), or a write refused by a quota or a file-size
+    limit, which it reports as a failed write (SQLITE_IOERR_WRITE)."""
+    name = getattr(exc, "sqlite_errorname", "")
+    return name in ("SQLITE_FULL", "SQLITE_IOERR_WRITE") or "disk is full" in str(exc).lower()

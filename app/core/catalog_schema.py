@@ -61,6 +61,11 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE TABLE state (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
     INSERT INTO state(key, value) VALUES ('generation', 0);
     """,
+    # 2: an epoch, random, made once per catalog: a vector index saved for another catalog
+    # (deleted and made again, or put back from a copy) can tell it is not its own.
+    """
+    INSERT OR IGNORE INTO state(key, value) VALUES ('epoch', abs(random()));
+    """,
 )
 
 

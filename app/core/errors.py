@@ -23,3 +23,7 @@ class TextTooLongError(GemseekError):
 
 class SettingsError(GemseekError):
     """A setting has a value it may not take."""
+
+
+class DiskFullError(GemseekError):
+    """A write failed for want of space (disk, quota or file-size limit); what was there before is kept."""

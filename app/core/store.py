@@ -60,11 +60,27 @@ class Store:
 
     def _open_vectors(self) -> VectorIndex:
         index = VectorIndex.load(self._vector_file, self.dim, self.model)
+        if index is not None and not self._belongs(index):
+            index = None
         if index is None:
             index = self._rebuild()
         else:
             self.refresh(index)
         return index
+
+    def _belongs(self, index: VectorIndex) -> bool:
+        """Whether ``index`` was saved for this catalog as it is now, or an earlier state of it.
+
+        A catalog put back from a copy, or one that lost its last commits in a
+        power cut, is behind an index saved later: that index knows chunk ids
+        the catalog will give out again, so it is rebuilt from stored vectors.
+        """
+        epoch, top = self.catalog.lineage()
+        if index.lineage[0] == epoch and index.lineage[1] <= top and index.generation <= self.catalog.generation():
+            return True
+        log.warning("the vector index %s was saved for another state of the catalog (%s, now %s); rebuilding it "
+                    "from the stored vectors", self._vector_file.name, index.lineage, (epoch, top))
+        return False
 
     def _rebuild(self) -> VectorIndex:
         started = time.monotonic()
@@ -77,7 +93,7 @@ class Store:
                  time.monotonic() - started)
         index.generation = generation
         if not self.readonly:
-            index.save(self._vector_file, generation)
+            index.save(self._vector_file, generation, self.catalog.lineage())
         return index
 
     def refresh(self, index: VectorIndex | None = None) -> None:
@@ -98,7 +114,7 @@ class Store:
             log.info("vector index caught up: %d added, %d removed", len(missing), len(gone))
         index.generation = generation
         if not self.readonly and (gone or missing):
-            index.save(self._vector_file, generation)
+            index.save(self._vector_file, generation, self.catalog.lineage())
 
     def add_vectors(self, ids: np.ndarray, vectors: np.ndarray) -> None:
         self.vectors.add(ids, vectors)
@@ -107,5 +123,5 @@ class Store:
         """Save the vector index (at most every ``every`` seconds) as of the catalog's generation."""
         if self.readonly or time.monotonic() - self._saved_at < every:
             return
-        self.vectors.save(self._vector_file, self.catalog.generation())
+        self.vectors.save(self._vector_file, self.catalog.generation(), self.catalog.lineage())
         self._saved_at = time.monotonic()

@@ -9,6 +9,7 @@ generation it reflects) and made to agree with the catalog when it is opened
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import os
@@ -22,6 +23,7 @@ import hnswlib
 import numpy as np
 
 from app.core.embedder import truncate
+from app.core.errors import DiskFullError
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +35,7 @@ EF_CONSTRUCTION = 200
 EF_SEARCH = 1024
 _GROW = 1.5
 _SIDECAR_VERSION = 1
+_NO_SPACE = {errno.ENOSPC, errno.EFBIG, getattr(errno, "EDQUOT", errno.ENOSPC)}
 
 
 @dataclass(frozen=True)
@@ -54,15 +57,18 @@ class VectorIndex:
         self.dim = dim
         self.model = model
         self._index = hnswlib.Index(space="ip", dim=dim)
+        # hnswlib's replacement of deleted labels is never used (see add); with it off, a label that
+        # was removed would be updated in place, which add() rules out by compacting first.
         if graph is None:
-            self._index.init_index(max_elements=max(capacity, 16), ef_construction=EF_CONSTRUCTION, M=M,
-                                   allow_replace_deleted=True)
+            self._index.init_index(max_elements=max(capacity, 16), ef_construction=EF_CONSTRUCTION, M=M)
         else:
-            self._index.load_index(str(graph), max_elements=max(capacity, 16), allow_replace_deleted=True)
+            self._index.load_index(str(graph), max_elements=max(capacity, 16))
         self._index.set_ef(EF_SEARCH)
         self._live: set[int] = set()
+        self._removed: set[int] = set()  # labels still in the graph, marked deleted
         self._lock = threading.Lock()
         self.generation = -1
+        self.lineage: tuple[int, int] = (0, 0)  # the catalog's (epoch, top chunk id) it was saved for
 
     def __len__(self) -> int:
         return len(self._live)
@@ -80,6 +86,10 @@ class VectorIndex:
         if len(ids) == 0:
             return
         vecs = truncate(vectors, self.dim)
+        if self._removed and not self._removed.isdisjoint(int(i) for i in ids):
+            # A chunk id that was here before: the catalog went back in time (a restored copy,
+            # commits lost in a power cut). Drop the removed entries first rather than revive one.
+            self.compact(force=True)
         with self._lock:
             need = self._index.element_count + len(ids)
             if need > self._index.get_max_elements():
@@ -87,21 +97,21 @@ class VectorIndex:
             self._index.add_items(vecs, np.asarray(ids, dtype=np.int64))
             self._live.update(int(i) for i in ids)
 
-    def compact(self) -> bool:
-        """Rebuild the graph without removed vectors once they are a quarter of it; whether it did."""
+    def compact(self, *, force: bool = False) -> bool:
+        """Rebuild the graph without removed vectors once they are a quarter of it (or now); whether it did."""
         with self._lock:
             total = self._index.element_count
-            if total < 1000 or len(self._live) > 0.75 * total:
+            if not force and (total < 1000 or len(self._live) > 0.75 * total):
                 return False
             ids = np.fromiter(self._live, dtype=np.int64, count=len(self._live))
             vecs = np.asarray(self._index.get_items(ids), dtype=np.float32) if len(ids) else None
             fresh = hnswlib.Index(space="ip", dim=self.dim)
-            fresh.init_index(max_elements=max(int(len(ids) * _GROW), 16), ef_construction=EF_CONSTRUCTION, M=M,
-                             allow_replace_deleted=True)
+            fresh.init_index(max_elements=max(int(len(ids) * _GROW), 16), ef_construction=EF_CONSTRUCTION, M=M)
             fresh.set_ef(EF_SEARCH)
             if vecs is not None:
                 fresh.add_items(vecs, ids)
             self._index = fresh
+            self._removed = set()
         log.info("vector index compacted: %d removed entries dropped", total - len(ids))
         return True
 
@@ -112,6 +122,7 @@ class VectorIndex:
                 if i in self._live:
                     self._index.mark_deleted(i)
                     self._live.discard(i)
+                    self._removed.add(i)
 
     # -- queries -----------------------------------------------------------
     def search(
@@ -145,7 +156,7 @@ class VectorIndex:
             return set(self._live)
 
     # -- persistence -------------------------------------------------------
-    def save(self, path: Path, generation: int) -> None:
+    def save(self, path: Path, generation: int, lineage: tuple[int, int] = (0, 0)) -> None:
         """Save under ``path`` so that a crash at any moment leaves a usable index.
 
         The graph and the live-id list go to new files named after the
@@ -154,26 +165,44 @@ class VectorIndex:
         """
         path.parent.mkdir(parents=True, exist_ok=True)
         self.compact()
-        graph = path.with_name(f"{path.name}.{generation}.bin")
-        live_file = path.with_name(f"{path.name}.{generation}.live.npy")
-        with self._lock:
-            self._index.save_index(str(graph))
-            live = np.fromiter(self._live, dtype=np.int64, count=len(self._live))
-        np.save(live_file, live)
-        info = {"version": _SIDECAR_VERSION, "dim": self.dim, "model": self.model, "generation": generation,
-                "count": len(live), "graph": graph.name, "live": live_file.name,
-                "graph_size": graph.stat().st_size, "graph_crc32": _crc32(graph)}
+        # New names every time (the generation, and a counter when it has not moved): the files the
+        # sidecar names now are never written over, so a crash in here leaves them as they were.
+        self._saves = getattr(self, "_saves", 0) + 1
+        stem = f"{path.name}.{generation}-{os.getpid()}-{self._saves}"
+        graph = path.with_name(f"{stem}.bin")
+        live_file = path.with_name(f"{stem}.live.npy")
         side = _sidecar(path)
         side_tmp = side.with_name(side.name + ".tmp")
-        side_tmp.write_text(json.dumps(info), encoding="utf-8")
-        for f in (graph, live_file, side_tmp):
-            _fsync(f)
-        os.replace(side_tmp, side)
+        try:
+            with self._lock:
+                self._index.save_index(str(graph))
+                elements = self._index.element_count
+                live = np.fromiter(self._live, dtype=np.int64, count=len(self._live))
+            # hnswlib writes through an unchecked stream: a full disk gives a short file, not an error.
+            if graph.stat().st_size < elements * (4 * self.dim + 8 + 4 * (2 * M + 2)):
+                raise OSError(errno.ENOSPC, "the vector index was cut short", str(graph))
+            np.save(live_file, live)
+            info = {"version": _SIDECAR_VERSION, "dim": self.dim, "model": self.model, "generation": generation,
+                    "epoch": lineage[0], "top_id": lineage[1],
+                    "count": len(live), "graph": graph.name, "live": live_file.name,
+                    "graph_size": graph.stat().st_size, "graph_crc32": _crc32(graph)}
+            side_tmp.write_text(json.dumps(info), encoding="utf-8")
+            for f in (graph, live_file, side_tmp):
+                _fsync(f)
+            os.replace(side_tmp, side)
+        except OSError as exc:
+            for f in (graph, live_file, side_tmp):
+                f.unlink(missing_ok=True)
+            if exc.errno in _NO_SPACE:
+                raise DiskFullError(f"the disk holding {path.parent} is full ({exc.strerror}); free some space "
+                                    "and index again: the index saved before is kept") from exc
+            raise
         _fsync_dir(path.parent)
         for old in path.parent.glob(f"{path.name}.*"):
             if old.name not in (graph.name, live_file.name, side.name):
                 old.unlink(missing_ok=True)
         self.generation = generation
+        self.lineage = lineage
 
     @classmethod
     def load(cls, path: Path, dim: int, model: str) -> VectorIndex | None:
@@ -192,7 +221,9 @@ class VectorIndex:
             if len(live) != info["count"] or self._index.element_count < len(live):
                 return None
             self._live = {int(i) for i in live}
+            self._removed = {int(i) for i in self._index.get_ids_list()} - self._live
             self.generation = int(info["generation"])
+            self.lineage = (int(info.get("epoch", 0)), int(info.get("top_id", 0)))
             return self
         except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
             log.info("vector index at %s is missing or damaged (%s); it will be rebuilt", path, exc)

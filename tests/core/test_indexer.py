@@ -7,6 +7,7 @@ import threading
 from pathlib import Path
 from typing import ClassVar
 
+import numpy as np
 import pytest
 
 from app.core.catalog import path_key
@@ -262,3 +263,40 @@ def test_text_files_of_any_extension_are_indexed_and_unsupported_ones_are_listed
     read = len(CountingWorker.calls)
     run(paths, root, emb).close()  # nothing changed: nothing is read or recorded again
     assert len(CountingWorker.calls) == read
+
+
+def test_a_catalog_put_back_from_a_copy_is_not_confused_by_a_newer_vector_index(env):
+    import shutil
+
+    from app.core.store import catalog_path
+
+    paths, root, emb = env
+    run(paths, root, emb).close()  # A: the three files of env
+    backup = paths.data / "catalog-backup.sqlite"
+    shutil.copy(catalog_path(paths), backup)
+    (root / "b.txt").write_text("Bicycle repair: true the wheel and adjust the brakes.")
+    run(paths, root, emb).close()  # B: the vector index now knows chunk ids the copy never gave out
+    shutil.copy(backup, catalog_path(paths))  # the user puts the old catalog back
+    (root / "b.txt").unlink()
+    (root / "c.txt").write_text("Cheese soufflé: fold the egg whites in gently.")
+    store = run(paths, root, emb)  # C: gets the ids B had; must not fail
+    assert search(store, emb, "monthly rent increases")[0] == "letter.txt"
+    assert search(store, emb, "egg whites souffle")[0] == "c.txt"
+    assert store.vectors.ids() == set(store.catalog.live_chunk_ids().tolist())
+    store.close()
+    again = run(paths, root, emb)  # and the next start trusts what was saved
+    assert again.vectors.ids() == set(again.catalog.live_chunk_ids().tolist())
+    assert search(again, emb, "egg whites souffle")[0] == "c.txt"
+
+
+def test_a_chunk_id_seen_before_never_revives_a_removed_entry():
+    from app.core.vectors import VectorIndex
+
+    index = VectorIndex(8, "m")
+    rng = np.random.default_rng(0)
+    index.add(np.array([1, 2, 3]), rng.standard_normal((3, 8)).astype(np.float32))
+    index.remove([3])
+    fresh = rng.standard_normal((1, 8)).astype(np.float32)
+    index.add(np.array([3]), fresh)  # hnswlib would refuse it (or update the old slot in place)
+    ids, sims = index.search(fresh[0], 1)
+    assert ids.tolist() == [3] and sims[0] > 0.999 and index.ids() == {1, 2, 3}

@@ -48,7 +48,11 @@ def test_save_and_load_round_trip_and_replace_old_files(tmp_path):
     idx.save(path, generation=4)
     back = VectorIndex.load(path, 256, "m")
     assert back is not None and back.generation == 4 and back.ids() == set(range(1, 10))
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["v.hnsw.4.bin", "v.hnsw.4.live.npy", "v.hnsw.json"]
+    names = sorted(p.name for p in tmp_path.iterdir())  # the newest graph and live list, named per save
+    assert len(names) == 3 and names[2] == "v.hnsw.json"
+    assert names[0].startswith("v.hnsw.4-") and names[0].endswith(".bin") and names[1].endswith(".live.npy")
+    idx.save(path, generation=4)  # the same generation again: new files, the live ones never overwritten
+    assert set(p.name for p in tmp_path.iterdir()).isdisjoint(names[:2])
     assert VectorIndex.load(path, 128, "m") is None  # other dimension
     assert VectorIndex.load(path, 256, "other") is None  # other model
 
@@ -58,7 +62,7 @@ def test_damaged_files_are_not_loaded(tmp_path):
     idx = VectorIndex(256, "m")
     idx.add(np.arange(10), unit(10))
     idx.save(path, generation=1)
-    (tmp_path / "v.hnsw.1.bin").write_bytes(b"garbage")
+    next(tmp_path.glob("v.hnsw.1-*.bin")).write_bytes(b"garbage")
     assert VectorIndex.load(path, 256, "m") is None
     (tmp_path / "v.hnsw.json").write_text("{not json")
     assert VectorIndex.load(path, 256, "m") is None

@@ -3,15 +3,20 @@
     python -m tests.helpers.index_child HOME ROOT
 
 Uses the real indexer, catalog, vector index and extraction worker; only the
-model is the fake one, slowed a little so that a kill lands mid-work.
+model is the fake one, slowed a little so that a kill lands mid-work. With
+GEMSEEK_TEST_FSIZE=N no file can grow beyond N bytes (RLIMIT_FSIZE, as a full
+disk or quota would stop it); a GemseekError ends it with its message and
+status 3.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
 
+from app.core.errors import GemseekError
 from app.core.indexer import Indexer, IndexOptions
 from app.core.paths import Paths
 from app.core.store import Store
@@ -24,14 +29,26 @@ class SlowFake(FakeEmbedder):
         return super().embed_documents(texts, titles, full=full)
 
 
-def main(home: str, root: str) -> None:
+def main(home: str, root: str) -> int:
+    limit = os.environ.get("GEMSEEK_TEST_FSIZE")
+    if limit:
+        import resource
+        import signal
+
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails instead of killing us
+        resource.setrlimit(resource.RLIMIT_FSIZE, (int(limit), int(limit)))
     emb = SlowFake()
-    store = Store(Paths.resolve(home), emb.fingerprint, 256)
-    with Indexer(store, emb, IndexOptions(chunk_tokens=64, overlap_tokens=8, save_every=0.2)) as ix:
-        for p in ix.sync([Path(root)]):
-            print(p.stage, p.done, flush=True)
-    store.close()
+    try:
+        store = Store(Paths.resolve(home), emb.fingerprint, 256)
+        with Indexer(store, emb, IndexOptions(chunk_tokens=64, overlap_tokens=8, save_every=0.2)) as ix:
+            for p in ix.sync([Path(root)]):
+                print(p.stage, p.done, flush=True)
+        store.close()
+    except GemseekError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 3
+    return 0
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:3])
+    sys.exit(main(*sys.argv[1:3]))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import random
 import signal
 import sqlite3
@@ -92,3 +93,30 @@ def test_kill_at_random_points_then_resume(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert check_consistent(paths) == 300 >= progress
+
+
+def _index_child(paths: Paths, root: Path, fsize: int | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, **({"GEMSEEK_TEST_FSIZE": str(fsize)} if fsize else {})}
+    return subprocess.run([sys.executable, "-m", "tests.helpers.index_child", str(paths.config.parent), str(root)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300, env=env)
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGXFSZ"), reason="RLIMIT_FSIZE is POSIX")
+def test_a_full_disk_stops_indexing_with_a_clear_message_and_loses_nothing(tmp_path):
+    root = tmp_path / "corpus"
+    make_corpus(root, 40)
+    paths = Paths.resolve(tmp_path / "home")
+    first = _index_child(paths, root)
+    assert first.returncode == 0, first.stderr
+    before = check_consistent(paths)
+    for i in range(25):  # much more to index than the disk will hold
+        (root / "more").mkdir(exist_ok=True)
+        (root / "more" / f"big-{i}.txt").write_text(" ".join(f"word{i}x{j} about invoices" for j in range(2000)))
+    biggest = max(f.stat().st_size for f in (paths.data / "index").iterdir())
+    full = _index_child(paths, root, fsize=biggest + 64_000)
+    assert full.returncode == 3, full.stderr
+    assert "is full" in full.stderr and "Traceback" not in full.stderr and str(paths.data) in full.stderr
+    assert check_consistent(paths) >= before  # what was indexed is still there, and opens as it is
+    again = _index_child(paths, root)  # space freed: the next run completes
+    assert again.returncode == 0, again.stderr
+    assert check_consistent(paths) == 65
