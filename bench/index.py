@@ -55,7 +55,7 @@ def main() -> int:
         paths = Paths.resolve(home)
         store = Store(paths, embedder.fingerprint, settings.dimension)
         t0 = time.perf_counter()
-        with Indexer(store, embedder, index_options(settings)) as ix:
+        with Indexer(store, embedder, index_options(settings, paths)) as ix:
             list(ix.sync([corpus]))
         index_s = time.perf_counter() - t0
         stats = store.catalog.stats()

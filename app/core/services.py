@@ -30,9 +30,24 @@ log = logging.getLogger(__name__)
 ProgressSink = Callable[[Progress], None]
 
 
-def index_options(settings: Settings) -> IndexOptions:
-    excludes = settings.excludes + exclude_globs(settings.skip_types)
-    return IndexOptions(excludes=excludes, max_file_bytes=settings.max_file_mb * 1_000_000)
+def index_options(settings: Settings, paths: Paths | None = None) -> IndexOptions:
+    return IndexOptions(excludes=excludes(settings, paths), max_file_bytes=settings.max_file_mb * 1_000_000)
+
+
+def excludes(settings: Settings, paths: Paths | None = None) -> tuple[str, ...]:
+    """What the walk and the watcher leave out: the user's globs, the unticked file types, and Gemseek's own
+    folders where they lie inside an indexed folder (else every save of the index would be a change to index)."""
+    own: list[str] = []
+    if paths is not None:
+        for folder in (paths.config, paths.data, paths.cache, paths.logs, paths.models):
+            for root in settings.roots:
+                try:
+                    inside = folder.resolve().relative_to(Path(root).resolve())
+                except ValueError:
+                    continue
+                if inside.parts:
+                    own.append("/" + inside.as_posix())
+    return settings.excludes + exclude_globs(settings.skip_types) + tuple(own)
 
 
 def open_store_readonly(paths: Paths, settings: Settings, model: str | None = None) -> Store | None:
@@ -82,7 +97,7 @@ class IndexService:
         self.embedder = embedder
         self.store = Store(paths, embedder.fingerprint, settings.dimension)
         try:
-            self.indexer = Indexer(self.store, embedder, index_options(settings))
+            self.indexer = Indexer(self.store, embedder, index_options(settings, paths))
         except BaseException:
             self.store.close()
             raise
@@ -119,7 +134,7 @@ class IndexService:
         when that sync is done.
         """
         cancel = cancel or CancelToken()
-        with Watcher(self.roots, excludes=self.settings.excludes) as watcher:
+        with Watcher(self.roots, excludes=excludes(self.settings, self.paths)) as watcher:
             if catch_up:
                 self.sync(cancel=cancel)
                 yield None, watcher.status()
