@@ -51,7 +51,8 @@ def search_opener(paths: Paths, embedder_factory: Callable | None = None) -> Cal
 
     def for_settings(settings: Settings) -> Callable[[], SearchService]:
         p, s = working_set(paths, settings)
-        return lambda: SearchService(p, s, embedder_factory(s) if embedder_factory else None)
+        # The app prepares the model in a child process; its search thread only opens a ready one.
+        return lambda: SearchService(p, s, embedder_factory(s) if embedder_factory else None, prepare=False)
 
     return for_settings
 

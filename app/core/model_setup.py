@@ -14,6 +14,7 @@ from app.core.engine import active
 from app.core.engine.machine import Machine
 from app.core.engine.record import ProbeRecord
 from app.core.engine.runner import ProbeRunner
+from app.core.errors import ModelMissingError
 from app.core.fetch import fetch_checkpoint
 from app.core.model import convert_model, gguf_info
 from app.core.paths import Paths
@@ -99,8 +100,16 @@ def engine_record(paths: Paths, settings: Settings, on_progress: Callable[[Progr
 
 
 def load_embedder(paths: Paths, settings: Settings, on_progress: Callable[[Progress], None] = lambda p: None,
-                  runner: ProbeRunner | None = None) -> LlamaEmbedder:
-    """Open the model the way the probe found best on this machine, at the configured dimension."""
+                  runner: ProbeRunner | None = None, *, prepare: bool = True) -> LlamaEmbedder:
+    """Open the model the way the probe found best on this machine, at the configured dimension.
+
+    Args:
+        prepare: fetch, convert and measure first when this machine has no engine
+            choice yet; without it, raise ModelMissingError instead (the desktop
+            app's search thread: the app prepares the model in a child process).
+    """
+    if not prepare and active.current(paths, settings) is None:
+        raise ModelMissingError("the model is not ready on this computer yet; Gemseek is preparing it")
     rec = engine_record(paths, settings, on_progress, runner=runner)
     config = rec.chosen.config
     info = gguf_info(paths.gguf_file(config.qtype), config.qtype)

@@ -160,14 +160,19 @@ class IndexService:
 
 
 class SearchService:
-    """Owns the query embedder and a read-only store."""
+    """Owns the query embedder and a read-only store.
+
+    Without ``prepare``, a machine whose engine is not measured yet gets
+    ModelMissingError rather than a fetch, conversion and probe in the caller's
+    thread (the desktop app prepares in a child process and searches after).
+    """
 
     def __init__(self, paths: Paths, settings: Settings, embedder: Embedder | None = None, *, need_model: bool = True,
-                 options: SearchOptions = SearchOptions()) -> None:
+                 options: SearchOptions = SearchOptions(), prepare: bool = True) -> None:
         if not catalog_path(paths).is_file():
             raise GemseekError("nothing is indexed yet; run `gemseek index FOLDER` first")
         if embedder is None and need_model:
-            embedder = load_embedder(paths, settings)
+            embedder = load_embedder(paths, settings, prepare=prepare)
         try:
             store = open_store_readonly(paths, settings, embedder.fingerprint if embedder else None)
         except BaseException:

@@ -91,3 +91,11 @@ def test_the_real_worker_measures_a_model_and_returns_its_vectors(tiny_gguf):
     for o in outcomes:
         assert o.result["tokens_per_s"] > 0 and o.result["query_ms"] > 0 and o.result["passes"] >= 2
         assert len(o.result["vectors"]) > 0
+
+
+def test_the_app_s_search_thread_never_measures_or_converts(models):
+    from app.core.errors import ModelMissingError
+
+    with pytest.raises(ModelMissingError, match="not ready on this computer yet"):
+        load_embedder(models, Settings(), runner=fake_runner({}), prepare=False)
+    assert active.current(models, Settings()) is None  # nothing was measured on its behalf
