@@ -35,11 +35,19 @@ def main() -> int:
                 "query_ms": e["query_ms_median"], "peak_rss_mb": e["peak_rss_mb"], "cosine_mean": COSINE_MEAN[q]}
             for q, e in embed.items() if q in COSINE_MEAN and "failed" not in e
         })
+        data["quantization_measured_on"] = _machine_line(json.loads((OUT / "embed.json").read_text()))
     data = {"source": "bench/RESULTS.md (bench/tradeoffs.py)", "dimension": data["dimension"],
-            "quantization": data["quantization"]}
+            "quantization": data["quantization"],
+            "quantization_measured_on": data.get("quantization_measured_on", "one test machine")}
     TARGET.write_text(json.dumps(data, indent=2) + "\n")
     print(f"wrote {TARGET}")
     return 0
+
+
+def _machine_line(embed: dict) -> str:
+    """"AMD EPYC, 2 threads": the CPU the speed columns were measured on, for the dialog to say."""
+    cpu = embed.get("machine", {}).get("cpu") or "one test machine"
+    return f"{cpu}, {embed.get('threads', '?')} threads"
 
 
 def _dimensions() -> dict:

@@ -67,8 +67,10 @@ def engine_text(engine) -> str:
 
 def quantization_text(qtype: str, tradeoffs: dict) -> str:
     q = tradeoffs["quantization"][qtype]
+    where = tradeoffs.get("quantization_measured_on", "one test machine")
     return (f"{qtype}: model {q['file_mb']:.0f} MB · {q['tokens_per_s']:.0f} tokens/s while indexing · "
-            f"query {q['query_ms']:.0f} ms\nfidelity {q['cosine_mean']:.4f} (mean cosine to the original model)")
+            f"query {q['query_ms']:.0f} ms (measured on {where}; yours may differ)\n"
+            f"fidelity {q['cosine_mean']:.4f} (mean cosine to the original model)")
 
 
 class FolderList(QWidget):

@@ -19,6 +19,7 @@ def test_every_choice_has_measured_tradeoffs():
     t = load_tradeoffs()
     assert {int(d) for d in t["dimension"]} == set(DIMENSIONS)
     assert set(UI_QUANTIZATIONS) - {"auto"} <= set(t["quantization"])
+    assert t["quantization_measured_on"]
     for q in t["quantization"].values():
         assert q["file_mb"] > 0 and q["tokens_per_s"] > 0 and 0.9 < q["cosine_mean"] <= 1
 
@@ -35,6 +36,7 @@ def test_ok_applies_edited_settings(qtbot, dialog, tmp_path):
     dialog.start_at_login.setChecked(True)
     assert "256" in dialog.dimension_note.text() and "no re-embedding" in dialog.dimension_note.text()
     assert "Q4_K_M" in dialog.quantization_note.text() and "again" in dialog.quantization_note.text()
+    assert "measured on" in dialog.quantization_note.text()
     with qtbot.waitSignal(dialog.applied) as blocker:
         dialog.accept()
     new = blocker.args[0]
