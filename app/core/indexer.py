@@ -30,19 +30,13 @@ from app.core.budget import Budget, OverBudget, Stopped
 from app.core.catalog import FileRecord, NewChunk, path_from_key, path_key
 from app.core.chunking import chunk_document
 from app.core.embedder import Embedder
-from app.core.errors import GemseekError
 from app.core.extract import SkipFile
 from app.core.extract.worker import ExtractionWorker
-from app.core.filelock import LockHeld, exclusive_lock
 from app.core.progress import CancelToken, Progress
 from app.core.store import Store
 from app.core.walk import Found, Problem, stat_file, walk
 
 log = logging.getLogger(__name__)
-
-
-class IndexLockedError(GemseekError):
-    """Another indexer works on the same data folder."""
 
 
 @dataclass(frozen=True)
@@ -111,8 +105,8 @@ def text_hash(title: str, text: str) -> str:
 class Indexer:
     """Index files into a :class:`Store` with an :class:`Embedder`.
 
-    Holds the data folder's index lock from construction to :meth:`close`, so a
-    second indexer on the same folder is refused with a clear message.
+    The writable store it is given holds the data folder's index lock (see
+    :class:`Store`), so a second indexer on the same folder is refused.
     """
 
     def __init__(
@@ -126,17 +120,11 @@ class Indexer:
         self.embedder = embedder
         self.options = options
         self._make_extractor = extractor or (lambda: ExtractionWorker(timeout=options.extract_timeout))
-        self._lock_cm = exclusive_lock(store.paths.data / "index" / "indexer.lock")
-        try:
-            self._lock_cm.__enter__()
-        except LockHeld:
-            raise IndexLockedError(
-                f"another Gemseek indexer is already working on {store.paths.data}; "
-                "wait for it to finish or stop it (only one may write the index)"
-            ) from None
+        if store.readonly:
+            raise ValueError("an indexer needs a writable store")
 
     def close(self) -> None:
-        self._lock_cm.__exit__(None, None, None)
+        """Nothing of its own to release (the store holds the lock); kept for ``with``."""
 
     def __enter__(self) -> Indexer:
         return self

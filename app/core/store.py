@@ -16,10 +16,16 @@ from pathlib import Path
 import numpy as np
 
 from app.core.catalog import Catalog
+from app.core.errors import GemseekError
+from app.core.filelock import LockHeld, exclusive_lock
 from app.core.paths import Paths
 from app.core.vectors import VectorIndex
 
 log = logging.getLogger(__name__)
+
+
+class IndexLockedError(GemseekError):
+    """Another process (or another writable store) works on the same data folder."""
 
 
 def catalog_path(paths: Paths) -> Path:
@@ -37,6 +43,11 @@ class Store:
         readonly: open the catalog for reading only (searching while another
             process indexes); the vector index is then reconciled in memory
             and never saved.
+
+    A writable store takes the data folder's index lock before it opens (or
+    saves) anything and holds it until :meth:`close`: a second writer — another
+    ``gemseek index`` while the app indexes — is refused with IndexLockedError
+    and has touched nothing.
     """
 
     def __init__(self, paths: Paths, model: str, dim: int, *, readonly: bool = False) -> None:
@@ -44,13 +55,26 @@ class Store:
         self.model = model
         self.dim = dim
         self.readonly = readonly
-        self.catalog = Catalog(catalog_path(paths), readonly=readonly)
-        self._vector_file = vector_path(paths, dim)
-        self.vectors = self._open_vectors()
+        self._lock = None if readonly else _take_lock(paths)
+        try:
+            self.catalog = Catalog(catalog_path(paths), readonly=readonly)
+            self._vector_file = vector_path(paths, dim)
+            self.vectors = self._open_vectors()
+        except BaseException:
+            if hasattr(self, "catalog"):
+                self.catalog.close()
+            self._release()
+            raise
         self._saved_at = time.monotonic()
 
     def close(self) -> None:
         self.catalog.close()
+        self._release()
+
+    def _release(self) -> None:
+        if self._lock is not None:
+            lock, self._lock = self._lock, None
+            lock.__exit__(None, None, None)
 
     def __enter__(self) -> Store:
         return self
@@ -125,3 +149,15 @@ class Store:
             return
         self.vectors.save(self._vector_file, self.catalog.generation(), self.catalog.lineage())
         self._saved_at = time.monotonic()
+
+
+def _take_lock(paths: Paths):
+    lock = exclusive_lock(paths.data / "index" / "indexer.lock")
+    try:
+        lock.__enter__()
+    except LockHeld:
+        raise IndexLockedError(
+            f"another Gemseek indexer is already working on {paths.data}; "
+            "wait for it to finish or stop it (only one may write the index)"
+        ) from None
+    return lock

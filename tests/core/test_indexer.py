@@ -12,11 +12,11 @@ import pytest
 
 from app.core.catalog import path_key
 from app.core.extract.worker import ExtractionWorker
-from app.core.indexer import Indexer, IndexLockedError, IndexOptions
+from app.core.indexer import Indexer, IndexOptions
 from app.core.paths import Paths
 from app.core.progress import Cancelled, CancelToken
 from app.core.search import Searcher
-from app.core.store import Store
+from app.core.store import IndexLockedError, Store
 from tests.helpers.fakes import FakeEmbedder
 
 RENT = "Dear tenant, the monthly rent increases by five percent from March."
@@ -158,7 +158,9 @@ def test_a_second_indexer_on_the_same_folder_is_refused(env):
     store = Store(paths, emb.fingerprint, 768)
     with Indexer(store, emb), pytest.raises(IndexLockedError, match="another Gemseek indexer"):
         Indexer(Store(paths, emb.fingerprint, 768), emb)
-    Indexer(store, emb).close()  # free again once the first one closed
+    Store(paths, emb.fingerprint, 256, readonly=True).close()  # readers are never refused
+    store.close()
+    Store(paths, emb.fingerprint, 768).close()  # free again once the first one closed
 
 
 def test_cancel_stops_and_the_next_run_resumes(env):

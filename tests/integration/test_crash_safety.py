@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from app.core.catalog import path_key
 from app.core.paths import Paths
 from app.core.search import Searcher
 from app.core.store import Store, catalog_path
@@ -120,3 +121,27 @@ def test_a_full_disk_stops_indexing_with_a_clear_message_and_loses_nothing(tmp_p
     again = _index_child(paths, root)  # space freed: the next run completes
     assert again.returncode == 0, again.stderr
     assert check_consistent(paths) == 65
+
+
+def _index_files(paths: Paths) -> dict[str, bytes]:
+    """Every file of the index folder but the lock, by name, with its bytes."""
+    folder = paths.data / "index"
+    return {f.name: f.read_bytes() for f in sorted(folder.iterdir()) if f.is_file() and f.suffix != ".lock"}
+
+
+def test_a_second_writer_is_refused_before_it_touches_the_index(tmp_path):
+    root = tmp_path / "corpus"
+    make_corpus(root, 20)
+    paths = Paths.resolve(tmp_path / "home")
+    assert _index_child(paths, root).returncode == 0
+    emb = FakeEmbedder(256)
+    with Store(paths, emb.fingerprint, 256) as store:  # the app's indexer, between two saves
+        with store.catalog.write():  # a change committed, the vector index not saved yet
+            assert store.catalog.delete_file(path_key(root / "rent" / "note-0.txt"))
+        before = _index_files(paths)
+        for _ in range(3):  # `gemseek index` started again and again meanwhile
+            second = _index_child(paths, root)
+            assert second.returncode == 3, second.stderr
+            assert "another Gemseek indexer is already working on" in second.stderr
+            assert _index_files(paths) == before  # it saved nothing, rebuilt nothing, deleted nothing
+    assert check_consistent(paths) == 19
