@@ -99,7 +99,7 @@ def run_gui(paths: Paths, command: str = "show", embedder_factory: Callable | No
     from PySide6.QtWidgets import QApplication
 
     from app.ui.controller import AppController
-    from app.ui.single_instance import InstanceServer, send_to_running, server_name
+    from app.ui.single_instance import AlreadyRunning, InstanceServer, hand_over
     from app.ui.tray import Tray
 
     settings = settings_mod.load(paths.settings_file)
@@ -108,11 +108,15 @@ def run_gui(paths: Paths, command: str = "show", embedder_factory: Callable | No
     app.setDesktopFileName("gemseek")
     icon = QIcon(str(resources_dir() / "icons" / "gemseek.svg"))
     app.setWindowIcon(icon)
-    name = server_name(str(paths.data))
-    if send_to_running(name, command):
-        log.info("handed %r to the running Gemseek", command)
-        return 0
-    server = InstanceServer(name)
+    try:
+        server = InstanceServer(paths.data)
+    except AlreadyRunning:
+        if hand_over(paths.data, command):
+            log.info("handed %r to the running Gemseek", command)
+            return 0
+        print(f"Gemseek is already running for {paths.data} but does not answer; quit it (or end its process) "
+              "and start again", file=sys.stderr)
+        return 1
     install_hooks()
     tray = Tray(icon)
     app.setQuitOnLastWindowClosed(False)

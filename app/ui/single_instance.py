@@ -1,46 +1,133 @@
 """One Gemseek per data folder: a second start hands its request to the first and exits.
 
-The first instance listens on a local socket named after its data folder;
-``gemseek quick`` (bound to a desktop shortcut, which works on Wayland too)
-connects and sends ``quick``, a plain ``gemseek`` sends ``show``.
+The first instance holds a lock in its data folder for as long as it runs and
+listens on a local socket in a folder only its user can enter
+(``$XDG_RUNTIME_DIR``, else the data folder, else a private folder of its own
+in the temp folder); ``gemseek quick`` (bound to a desktop shortcut, which
+works on Wayland too) connects and sends ``quick``, a plain ``gemseek`` sends
+``show``. Whoever holds the lock is the one instance: a start that finds it
+taken only ever hands over, so two starts at the same moment never both run,
+and a leftover socket of a crashed instance is removed only by the new lock
+holder. Where the OS tells (Linux), both ends check that the other side is the
+same user, so a socket planted by someone else is neither obeyed nor fed.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
+import socket
+import stat
+import struct
+import tempfile
+import time
+from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
+from app.core.filelock import LockHeld, exclusive_lock
+
 log = logging.getLogger(__name__)
 COMMANDS = ("show", "quick", "settings")
+_SOCKET_PATH_MAX = 100  # sun_path holds 104 (macOS) to 108 (Linux) bytes
 
 
-def server_name(data_dir: str) -> str:
+class AlreadyRunning(Exception):
+    """Another Gemseek holds this data folder's instance lock."""
+
+
+def address(data_dir: str | os.PathLike) -> str:
+    """Where the instance of ``data_dir`` listens: a socket path in a private folder (a pipe name on Windows)."""
     digest = hashlib.sha256(os.fsencode(os.path.abspath(data_dir))).hexdigest()[:16]
-    return f"gemseek-{digest}"
+    name = f"gemseek-{digest}"
+    if os.name == "nt":  # pragma: no cover - named pipes; UserAccessOption limits them to this user
+        return name
+    for folder in _private_folders(Path(data_dir)):
+        path = folder / f"{name}.sock"
+        if len(os.fsencode(path)) <= _SOCKET_PATH_MAX:
+            return str(path)
+    raise OSError("no private folder with a path short enough for a local socket")
+
+
+def _private_folders(data_dir: Path):
+    runtime = os.environ.get("XDG_RUNTIME_DIR")
+    if runtime and is_private(Path(runtime)):
+        yield Path(runtime)
+    if is_private(data_dir):
+        yield data_dir
+    own = Path(tempfile.gettempdir()) / f"gemseek-{os.getuid()}"
+    with contextlib.suppress(FileExistsError):
+        own.mkdir(mode=0o700)
+    if is_private(own):  # a folder of that name made by someone else is not used
+        yield own
+
+
+def is_private(folder: Path) -> bool:
+    """A real folder (not a link) owned by this user that nobody else may enter or write."""
+    try:
+        st = os.lstat(folder)
+    except OSError:
+        return False
+    return stat.S_ISDIR(st.st_mode) and st.st_uid == os.getuid() and not st.st_mode & 0o077
+
+
+def peer_is_same_user(descriptor: int) -> bool:
+    """Whether the process at the other end of a connected local socket is this user (True where the OS cannot
+    tell; the socket's private folder is then the guard)."""
+    if not hasattr(socket, "SO_PEERCRED") or descriptor < 0:
+        return True
+    sock = socket.socket(fileno=os.dup(descriptor))
+    try:
+        _pid, uid, _gid = struct.unpack("3i", sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED,
+                                                              struct.calcsize("3i")))
+    finally:
+        sock.close()
+    return uid == os.getuid()
 
 
 def send_to_running(name: str, command: str, timeout_ms: int = 1000) -> bool:
-    """Give ``command`` to a running instance; False when none answers."""
-    socket = QLocalSocket()
+    """Give ``command`` to the instance listening at ``name``; False when none (of this user) answers."""
+    sock = QLocalSocket()
     try:
-        socket.connectToServer(name)
-        if not socket.waitForConnected(timeout_ms):
+        sock.connectToServer(name)
+        if not sock.waitForConnected(timeout_ms):
             return False
-        socket.write(command.encode() + b"\n")
-        socket.waitForBytesWritten(timeout_ms)
-        socket.disconnectFromServer()
+        if not peer_is_same_user(int(sock.socketDescriptor())):
+            log.warning("the Gemseek socket %s belongs to another user; not using it", name)
+            return False
+        sock.write(command.encode() + b"\n")
+        sock.waitForBytesWritten(timeout_ms)
+        sock.disconnectFromServer()
         return True
     finally:
-        socket.abort()
-        socket.deleteLater()
+        sock.abort()
+        sock.deleteLater()
+
+
+def hand_over(data_dir: str | os.PathLike, command: str, wait_s: float = 15.0) -> bool:
+    """Give ``command`` to the instance holding ``data_dir``'s lock, waiting up to ``wait_s`` for it to listen
+    (it may have started a moment ago)."""
+    try:
+        name = address(data_dir)
+    except OSError:
+        return False
+    deadline = time.monotonic() + wait_s
+    while True:
+        if send_to_running(name, command, timeout_ms=500):
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.1)
 
 
 class InstanceServer(QObject):
-    """Listens for commands from later starts.
+    """The one instance of a data folder: holds its lock and listens for commands from later starts.
+
+    Raises:
+        AlreadyRunning: another process holds the lock (hand the command over instead).
 
     Signals:
         command(str): one of :data:`COMMANDS`.
@@ -48,31 +135,48 @@ class InstanceServer(QObject):
 
     command = Signal(str)
 
-    def __init__(self, name: str, parent: QObject | None = None) -> None:
+    def __init__(self, data_dir: str | os.PathLike, parent: QObject | None = None) -> None:
         super().__init__(parent)
+        self._lock = exclusive_lock(Path(data_dir) / "instance.lock")
+        try:
+            self._lock.__enter__()
+        except LockHeld:
+            raise AlreadyRunning(str(data_dir)) from None
         self.server = QLocalServer(self)
         self.server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
-        if not self.server.listen(name):
-            # A crashed instance can leave its socket file behind; nobody answered on it.
-            QLocalServer.removeServer(name)
-            if not self.server.listen(name):
-                log.warning("cannot listen for other starts: %s", self.server.errorString())
         self.server.newConnection.connect(self._accept)
+        try:
+            self.name = address(data_dir)
+        except OSError as exc:  # later starts will say this one does not answer
+            log.warning("cannot listen for other starts: %s", exc)
+            self.name = None
+            return
+        QLocalServer.removeServer(self.name)  # we hold the lock: a socket left there is a dead instance's
+        if not self.server.listen(self.name):
+            log.warning("cannot listen for other starts: %s", self.server.errorString())
 
     def _accept(self) -> None:
-        while (socket := self.server.nextPendingConnection()) is not None:
-            socket.readyRead.connect(self._read)
-            socket.disconnected.connect(socket.deleteLater)
-            if socket.bytesAvailable():
-                self._read(socket)
+        while (sock := self.server.nextPendingConnection()) is not None:
+            if not peer_is_same_user(int(sock.socketDescriptor())):
+                log.warning("ignored a connection from another user")
+                sock.abort()
+                sock.deleteLater()
+                continue
+            sock.readyRead.connect(self._read)
+            sock.disconnected.connect(sock.deleteLater)
+            if sock.bytesAvailable():
+                self._read(sock)
 
-    def _read(self, socket: QLocalSocket | None = None) -> None:
-        socket = socket or self.sender()
-        while socket.canReadLine():
-            text = bytes(socket.readLine().data()).decode("utf-8", "replace").strip()
+    def _read(self, sock: QLocalSocket | None = None) -> None:
+        sock = sock or self.sender()
+        while sock.canReadLine():
+            text = bytes(sock.readLine().data()).decode("utf-8", "replace").strip()
             if text in COMMANDS:
                 self.command.emit(text)
 
     def close(self) -> None:
         self.server.close()
+        if self._lock is not None:
+            lock, self._lock = self._lock, None
+            lock.__exit__(None, None, None)
         self.deleteLater()

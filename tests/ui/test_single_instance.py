@@ -1,39 +1,131 @@
-"""A second start hands its request to the running instance and exits."""
+"""A second start hands its request to the running instance and exits; nobody else can take its place."""
 
 from __future__ import annotations
 
 import os
+import shutil
+import socket
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 
-from app.ui.single_instance import InstanceServer, send_to_running, server_name
+import pytest
+
+from app.ui import single_instance
+from app.ui.single_instance import AlreadyRunning, InstanceServer, address, hand_over, is_private, send_to_running
+
+posix_only = pytest.mark.skipif(os.name != "posix", reason="local sockets in folders are POSIX")
 
 
-def test_server_name_depends_on_the_data_folder(tmp_path):
-    assert server_name(str(tmp_path / "a")) != server_name(str(tmp_path / "b"))
-    assert server_name(str(tmp_path / "a")) == server_name(str(tmp_path / "a"))
+@pytest.fixture
+def short_tmp():
+    """A folder with a short path (a socket path must fit in about 100 bytes; pytest's are longer)."""
+    folder = tempfile.mkdtemp(prefix="gs-", dir="/tmp" if os.path.isdir("/tmp") else None)
+    yield Path(folder)
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_address_depends_on_the_data_folder(tmp_path):
+    assert address(tmp_path / "a") != address(tmp_path / "b")
+    assert address(tmp_path / "a") == address(tmp_path / "a")
+
+
+@posix_only
+def test_the_socket_lives_in_a_folder_only_this_user_can_enter(short_tmp, monkeypatch):
+    tmp_path = short_tmp
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path / "missing"))
+    shared = tmp_path / "tmp"
+    shared.mkdir(mode=0o777)
+    shared.chmod(0o1777)
+    monkeypatch.setattr(single_instance.tempfile, "gettempdir", lambda: str(shared))
+    public_data = tmp_path / "data"
+    public_data.mkdir(mode=0o755)
+    path = address(public_data)
+    assert os.path.dirname(path) != str(shared)  # never the predictable name in the shared temp folder
+    assert is_private(os.path.dirname(path))
+    private_data = tmp_path / "private"
+    private_data.mkdir(mode=0o700)
+    assert os.path.dirname(address(private_data)) == str(private_data)
+
+
+@posix_only
+def test_a_squatted_folder_in_the_temp_folder_is_not_used(short_tmp, monkeypatch):
+    tmp_path = short_tmp
+    monkeypatch.delenv("XDG_RUNTIME_DIR", raising=False)
+    shared = tmp_path / "tmp"
+    shared.mkdir()
+    squat = shared / f"gemseek-{os.getuid()}"
+    squat.mkdir(mode=0o777)  # made open by "someone else" before we ever ran
+    squat.chmod(0o777)
+    monkeypatch.setattr(single_instance.tempfile, "gettempdir", lambda: str(shared))
+    with pytest.raises(OSError, match="no private folder"):
+        address(tmp_path / "data-not-there-yet")
+    assert not hand_over(tmp_path / "data-not-there-yet", "quick", wait_s=0.2)
 
 
 def test_nobody_listening_means_not_handed_over(qtbot, tmp_path):
-    assert not send_to_running(server_name(str(tmp_path)), "quick", timeout_ms=200)
+    assert not send_to_running(address(tmp_path), "quick", timeout_ms=200)
+    assert not hand_over(tmp_path, "quick", wait_s=0.3)
 
 
 def test_commands_reach_the_server(qtbot, tmp_path):
-    name = server_name(str(tmp_path))
-    server = InstanceServer(name)
+    server = InstanceServer(tmp_path)
     try:
         with qtbot.waitSignal(server.command, timeout=5000) as blocker:
-            assert send_to_running(name, "quick")
+            assert hand_over(tmp_path, "quick")
         assert blocker.args == ["quick"]
         with qtbot.assertNotEmitted(server.command, wait=200):
-            send_to_running(name, "rm -rf /")  # unknown commands are ignored
+            send_to_running(server.name, "rm -rf /")  # unknown commands are ignored
+    finally:
+        server.close()
+
+
+def test_a_second_instance_at_the_same_moment_never_takes_over(qtbot, tmp_path):
+    first = InstanceServer(tmp_path)
+    try:
+        with pytest.raises(AlreadyRunning):
+            InstanceServer(tmp_path)  # it used to delete the first's live socket and listen itself
+        with qtbot.waitSignal(first.command, timeout=5000):
+            assert hand_over(tmp_path, "show")  # the first still answers
+    finally:
+        first.close()
+    again = InstanceServer(tmp_path)  # free once the first is gone
+    again.close()
+
+
+@posix_only
+def test_a_dead_instance_s_socket_is_replaced(qtbot, tmp_path):
+    stale = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    stale.bind(address(tmp_path))  # a crashed instance left its socket file
+    stale.close()
+    server = InstanceServer(tmp_path)
+    try:
+        with qtbot.waitSignal(server.command, timeout=5000):
+            assert hand_over(tmp_path, "quick")
+    finally:
+        server.close()
+
+
+@pytest.mark.skipif(not hasattr(socket, "SO_PEERCRED"), reason="the OS does not tell a socket's peer")
+def test_another_user_is_neither_obeyed_nor_fed(qtbot, tmp_path, monkeypatch):
+    server = InstanceServer(tmp_path)
+    try:
+        real = os.getuid()
+        monkeypatch.setattr(single_instance.os, "getuid", lambda: real + 1)  # every peer now looks foreign
+        with qtbot.assertNotEmitted(server.command, wait=500):
+            assert not send_to_running(server.name, "quick")  # the client does not hand over to a stranger
+            client = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)  # nor does the server obey one
+            client.connect(server.name)
+            client.sendall(b"quick\n")
+            client.close()
     finally:
         server.close()
 
 
 def test_gemseek_quick_hands_off_to_the_running_instance(qtbot, paths):
     """The real command line: `gemseek quick` finds the instance of its home and exits at once."""
-    server = InstanceServer(server_name(str(paths.data)))
+    server = InstanceServer(paths.data)
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     try:
         with qtbot.waitSignal(server.command, timeout=60_000) as blocker:
