@@ -11,8 +11,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QDesktopServices, QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -29,6 +29,7 @@ from app.core.catalog import Filters
 from app.core.search import Result
 from app.core.services import folder_filter
 from app.core.snippets import highlights
+from app.ui.launch import open_file, reveal_file
 from app.ui.result_delegate import ResultDelegate
 from app.ui.results_model import ResultsModel, marked_html
 from app.ui.workers import SearchClient, SearchRequest
@@ -50,16 +51,6 @@ DATE_RANGES: tuple[tuple[str, float | None], ...] = (
     ("Past month", 31 * 86400),
     ("Past year", 366 * 86400),
 )
-
-
-def open_file(path: Path) -> bool:
-    """Open ``path`` with the system's default application."""
-    return QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
-
-
-def reveal_file(path: Path) -> bool:
-    """Show the folder that holds ``path`` in the file manager."""
-    return QDesktopServices.openUrl(QUrl.fromLocalFile(str(path.parent)))
 
 
 class SearchPanel(QWidget):
@@ -199,13 +190,20 @@ class SearchPanel(QWidget):
 
     def open_current(self) -> None:
         r = self.current()
-        if r is not None and open_file(r.path):
-            self.opened.emit(r.path)
+        if r is None:
+            return
+        launch = open_file(r.path)
+        if launch is None:
+            self.message.setText(f"Could not open {r.path}")
+            return
+        if launch.note:
+            self.message.setText(f"{r.path.name} {launch.note}")
+        self.opened.emit(r.path)
 
     def reveal_current(self) -> None:
         r = self.current()
-        if r is not None:
-            reveal_file(r.path)
+        if r is not None and reveal_file(r.path) is None:
+            self.message.setText(f"Could not show {r.path} in its folder")
 
     def copy_path(self) -> None:
         r = self.current()

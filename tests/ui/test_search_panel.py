@@ -8,6 +8,8 @@ import pytest
 from PySide6.QtCore import QObject, Qt, QUrl, Slot
 from PySide6.QtGui import QDesktopServices, QGuiApplication
 
+from app.core import opening
+from app.ui.launch import start
 from app.ui.search_panel import SearchPanel
 
 
@@ -97,7 +99,8 @@ def test_keyboard_moves_and_enter_opens(qtbot, panel, opened):
     assert [Path(u.toLocalFile()) for u in opened] == [first.path]
 
 
-def test_ctrl_enter_reveals_the_folder_and_copy_path(qtbot, panel, opened):
+def test_ctrl_enter_reveals_the_file_and_copy_path(qtbot, panel, opened, monkeypatch):
+    monkeypatch.setattr(opening.shutil, "which", lambda name: None)  # no D-Bus tool: the folder opens
     type_query(qtbot, panel, "soup carrots")
     panel.view.setFocus()
     qtbot.keyClick(panel.view, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
@@ -127,3 +130,27 @@ def test_answers_say_how_much_is_indexed_while_indexing(qtbot, panel):
     panel.box.clear()
     type_query(qtbot, panel, "garden")
     assert "indexing" not in panel.message.text()
+
+
+def test_a_reveal_no_file_manager_answers_falls_back_to_the_folder(qtbot, opened, tmp_path):
+    assert start(opening.Launch(argv=("false",), fallback=tmp_path))
+    qtbot.waitUntil(lambda: [Path(u.toLocalFile()) for u in opened] == [tmp_path], timeout=10_000)
+    assert start(opening.Launch(argv=("true",), fallback=tmp_path / "never"))
+    assert start(opening.Launch(argv=("no-such-program-gemseek",), fallback=tmp_path / "missing"))
+    qtbot.waitUntil(lambda: len(opened) == 2, timeout=10_000)
+    qtbot.wait(300)
+    assert [Path(u.toLocalFile()) for u in opened] == [tmp_path, tmp_path / "missing"]  # "true" answered
+
+
+def test_opening_a_planted_program_shows_it_instead(qtbot, panel, opened, monkeypatch):
+    monkeypatch.setattr(opening.shutil, "which", lambda name: None)
+    type_query(qtbot, panel, "soup carrots")
+    target = panel.current().path
+    target.chmod(0o755)  # an executable result: xdg-open might run it
+    try:
+        with qtbot.waitSignal(panel.opened):
+            panel.open_current()
+    finally:
+        target.chmod(0o644)
+    assert [Path(u.toLocalFile()) for u in opened] == [target.parent]
+    assert "never starts a program" in panel.message.text()
