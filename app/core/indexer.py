@@ -33,6 +33,7 @@ from app.core.embedder import Embedder
 from app.core.extract import SkipFile
 from app.core.extract.worker import ExtractionWorker
 from app.core.progress import CancelToken, Progress
+from app.core.reading import ReadTooSlow, hash_within
 from app.core.store import Store
 from app.core.walk import Found, Problem, stat_file, walk
 
@@ -46,6 +47,7 @@ class IndexOptions:
     chunk_tokens: int = 256
     overlap_tokens: int = 32
     extract_timeout: float = 30.0
+    read_timeout: float = 60.0  # hashing one file (a hung network drive blocks a read for good)
     chunk_timeout: float = 30.0  # cutting one file into passages (in this process, so checked as it goes)
     save_every: float = 30.0
     group_tokens: int = 2048  # embed several small files together, up to this many tokens
@@ -229,8 +231,10 @@ class Indexer:
             while True:
                 cancel.check()
                 try:  # with files waiting to be embedded, do not sit idle for long
-                    item = items.get(timeout=0.05) if group else items.get()
+                    item = items.get(timeout=0.05 if group else 0.25)
                 except queue.Empty:
+                    if not group:
+                        continue  # nothing ready yet: look at the cancel token again
                     item = _IDLE
                 if isinstance(item, BaseException):
                     raise item
@@ -289,9 +293,13 @@ class Indexer:
         if found.size > self.options.max_file_bytes:
             return _Skip(found, f"file is larger than {self.options.max_file_bytes // 1_000_000} MB")
         try:
-            content_hash = _hash_file(found.path)
+            content_hash = hash_within(found.path, self.options.read_timeout, stop)
         except FileNotFoundError:
             return _Skip(found, "file disappeared before it could be read")
+        except ReadTooSlow:
+            log.warning("reading %s took over %.0f s; skipped", found.path, self.options.read_timeout)
+            return _Skip(found, f"reading the file took over {self.options.read_timeout:g} s "
+                                "(a network drive that stopped answering?)")
         except OSError as exc:
             return _Skip(found, f"cannot read file: {exc.strerror or exc}")
         record = plan.known.get(path_key(found.path))
@@ -412,14 +420,6 @@ def _title(mode: str, name: str, doc_title: str | None) -> str:
     if mode == "both":
         return f"{name} — {doc_title}"
     return doc_title
-
-
-def _hash_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(1 << 20):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _folder_key(folder: Path) -> bytes:
