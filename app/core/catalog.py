@@ -411,9 +411,11 @@ class Catalog:
             )
         try:
             return [(r[0], float(r[1])) for r in self._db.execute(sql, (match, *args, limit))]
-        except sqlite3.OperationalError as exc:  # a query FTS5 cannot parse finds nothing
-            log.debug("an FTS query failed: %s", exc)  # not the query: the log holds no search text
-            return []
+        except sqlite3.OperationalError as exc:
+            if not str(exc).startswith("fts5:"):
+                raise  # a locked or damaged database is not "no matches"
+            log.debug("FTS5 could not parse a query (%s)", exc)  # not the query: the log holds no search text
+            return []  # a query FTS5 cannot parse finds nothing
 
     def chunk_hits(self, chunk_ids: Sequence[int], filters: Filters = Filters()) -> dict[int, ChunkHit]:
         """The chunks among ``chunk_ids`` that exist and pass ``filters``."""

@@ -107,9 +107,31 @@ def test_fts_ranks_and_handles_cjk_and_hostile_queries(cat):
     assert len(ids) == 1
     zh = cat.fts_search(match_expression("数据库"), 10)  # a word inside a Chinese sentence
     assert len(zh) == 1
-    for hostile in ('"', "AND OR NOT", "NEAR(a b", "*", "col:thing", "a'b"):
+    for hostile in ('"', "AND OR NOT", "NEAR(a b", "*", "col:thing", "a'b", "createdb)", "createdb NOT"):
         expr = match_expression(hostile)
         assert expr is None or isinstance(cat.fts_search(expr, 10), list)
+    assert len(cat.fts_search(match_expression("createdb)"), 10)) == 2  # FTS5 syntax is taken as words
+    assert cat.fts_search('NEAR("a" "b"', 10) == []  # an expression FTS5 cannot parse finds nothing
+
+
+class _Broken:
+    """A connection whose database went bad under it."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+    def execute(self, *_args):
+        raise sqlite3.OperationalError(self.message)
+
+
+@pytest.mark.parametrize("message", ["database is locked", "database disk image is malformed", "disk I/O error"])
+def test_a_failing_database_is_not_taken_for_no_matches(cat, message):
+    real, cat._db = cat._db, _Broken(message)
+    try:
+        with pytest.raises(sqlite3.OperationalError, match=message):
+            cat.fts_search(match_expression("database"), 10)
+    finally:
+        cat._db = real
 
 
 def test_vectors_are_stored_once_per_text_and_model(cat):
