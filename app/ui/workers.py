@@ -171,9 +171,13 @@ class IndexRunner(QThread):
         self._lock = threading.Lock()
 
     # -- control (any thread) ----------------------------------------------
+    # Each request changes the flags and cancels the current token under the lock the
+    # loop holds while it reads the flags and makes the next token: a request can
+    # never fall between the two and be lost.
     def pause(self) -> None:
-        self._resume.clear()
-        self._cancel.cancel()
+        with self._lock:
+            self._resume.clear()
+            self._cancel.cancel()
 
     def resume(self) -> None:
         self._resume.set()
@@ -186,13 +190,14 @@ class IndexRunner(QThread):
         """Index these skipped files again at the next chance."""
         with self._lock:
             self._retry.extend(paths)
-        self._cancel.cancel()
+            self._cancel.cancel()
 
     def request_stop(self) -> None:
         """Stop at the next check without waiting; ``finished`` follows."""
-        self._stop.set()
-        self._resume.set()
-        self._cancel.cancel()
+        with self._lock:
+            self._stop.set()
+            self._resume.set()
+            self._cancel.cancel()
 
     def stop(self, wait_ms: int = 30_000) -> bool:
         """Stop and wait (for tests and shutdown); True when the thread ended."""
@@ -229,19 +234,23 @@ class IndexRunner(QThread):
         self.state.emit("stopped")
 
     def _loop(self, service) -> None:
-        while not self._stop.is_set():
-            if not self._resume.is_set():
+        while True:
+            with self._lock:  # read the requests and make the next token at once (see above)
+                if self._stop.is_set():
+                    return
+                paused = not self._resume.is_set()
+                if not paused:
+                    self._cancel = cancel = CancelToken()
+                    retry, self._retry = self._retry, []
+            if paused:
                 self.state.emit("paused")
                 self._resume.wait()
                 continue
-            self._cancel = CancelToken()
             try:
-                with self._lock:
-                    retry, self._retry = self._retry, []
                 if retry:
-                    service.retry(retry, cancel=self._cancel)
+                    service.retry(retry, cancel=cancel)
                 self.state.emit("indexing")
-                for _batch, _status in service.watch(cancel=self._cancel):
+                for _batch, _status in service.watch(cancel=cancel):
                     self.stats.emit(service.stats())
                     self.state.emit("watching")
             except Cancelled:
