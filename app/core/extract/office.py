@@ -205,7 +205,7 @@ def _odf_text(elem: ET.Element) -> str:
     for child in elem:
         tag = child.tag
         if tag == f"{_TEXT}s":
-            parts.append(" " * int(child.get(f"{_TEXT}c", "1") or 1))
+            parts.append(" " * _space_count(child.get(f"{_TEXT}c", "1")))
         elif tag == f"{_TEXT}tab":
             parts.append("\t")
         elif tag == f"{_TEXT}line-break":
@@ -214,6 +214,17 @@ def _odf_text(elem: ET.Element) -> str:
             parts.append(_odf_text(child))
         parts.append(child.tail or "")
     return "".join(parts)
+
+
+_MAX_SPACES = 64  # a run of spaces says no more to a search beyond this; a 1 KB file must not ask for gigabytes
+
+
+def _space_count(value: str | None) -> int:
+    """``text:c`` of ``<text:s/>``: how many spaces, at least 1 and at most :data:`_MAX_SPACES`."""
+    value = (value or "").strip()
+    if not (value.isascii() and value.isdigit()):
+        return 1
+    return max(1, min(int(value[:6]), _MAX_SPACES))
 
 
 def extract_odt(data: bytes) -> Document:

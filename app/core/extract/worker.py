@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import multiprocessing.connection
 import os
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 from types import TracebackType
@@ -31,7 +33,10 @@ log = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_MEMORY_LIMIT = 2 * 1024**3
-"""Address space the child may use (Linux only); PDFium on a hostile file can want more."""
+"""Memory the child may use: address space on Linux (an rlimit), peak resident size elsewhere (a watchdog);
+PDFium on a hostile file can want more."""
+MEMORY_EXIT = 86  # the child's exit status when its watchdog found it over the memory limit
+_GUARD_INTERVAL = 0.25
 _START_TIMEOUT = 120.0  # a cold start imports Python, pypdfium2 and charset-normalizer
 
 Extractor = Callable[..., Document]
@@ -56,10 +61,59 @@ def _limit_memory(limit: int | None) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
 
 
-def _serve(conn: Connection, memory_limit: int | None, extract_fn: Extractor) -> None:
+def _peak_rss() -> int:
+    """This process's peak resident size in bytes (0 where it cannot be read)."""
+    if os.name == "nt":  # pragma: no cover - Windows only
+        import ctypes
+        from ctypes import wintypes
+
+        class Counters(ctypes.Structure):
+            _fields_ = [("cb", wintypes.DWORD), ("PageFaultCount", wintypes.DWORD),
+                        ("PeakWorkingSetSize", ctypes.c_size_t), ("WorkingSetSize", ctypes.c_size_t),
+                        ("QuotaPeakPagedPoolUsage", ctypes.c_size_t), ("QuotaPagedPoolUsage", ctypes.c_size_t),
+                        ("QuotaPeakNonPagedPoolUsage", ctypes.c_size_t),
+                        ("QuotaNonPagedPoolUsage", ctypes.c_size_t), ("PagefileUsage", ctypes.c_size_t),
+                        ("PeakPagefileUsage", ctypes.c_size_t)]
+
+        c = Counters(cb=ctypes.sizeof(Counters))
+        handle = ctypes.windll.kernel32.GetCurrentProcess()
+        ok = ctypes.windll.psapi.GetProcessMemoryInfo(handle, ctypes.byref(c), c.cb)
+        return int(c.PeakWorkingSetSize) if ok else 0
+    import resource
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak if sys.platform == "darwin" else peak * 1024  # bytes on macOS, KiB elsewhere
+
+
+def _guard(memory_limit: int | None, rss_watch: bool) -> None:
+    """In the child: end it when the parent is gone (even mid-file), or, with ``rss_watch``, when it grew past
+    ``memory_limit`` (where no rlimit bounds it)."""
+    parent = multiprocessing.parent_process()
+    sentinel = parent.sentinel if parent is not None else None
+
+    def watch() -> None:
+        while True:
+            if sentinel is not None and multiprocessing.connection.wait([sentinel], _GUARD_INTERVAL):
+                os._exit(0)  # the parent died: nobody will ever read what we extract
+            if sentinel is None:
+                time.sleep(_GUARD_INTERVAL)
+            if rss_watch and memory_limit is not None and _peak_rss() > memory_limit:
+                os._exit(MEMORY_EXIT)
+
+    threading.Thread(target=watch, name="gemseek-extract-guard", daemon=True).start()
+
+
+def default_memory_guard() -> str:
+    """"rlimit" where the kernel enforces an address-space limit (Linux), else "watch" (a watchdog thread)."""
+    return "rlimit" if sys.platform.startswith("linux") else "watch"
+
+
+def _serve(conn: Connection, memory_limit: int | None, extract_fn: Extractor, guard: str = "rlimit") -> None:
     """The child's loop: receive ``(path, max_bytes)``, send ``(status, payload)``."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-    _limit_memory(memory_limit)
+    if guard == "rlimit":
+        _limit_memory(memory_limit)
+    _guard(memory_limit, rss_watch=guard == "watch")
     conn.send(("ready", None))
     while True:
         try:
@@ -99,7 +153,9 @@ class ExtractionWorker:
 
     Args:
         timeout: seconds a file may take before it is skipped.
-        memory_limit: bytes of address space for the child (Linux), or None.
+        memory_limit: bytes the child may use, or None.
+        memory_guard: how that limit is kept: "rlimit" (address space, Linux) or "watch" (the child
+            ends itself past that peak resident size); the platform's default when None.
         max_bytes: passed to :func:`app.core.extract.extract`.
         extract_fn: a picklable module-level function with the signature of
             :func:`~app.core.extract.extract`; tests swap in misbehaving ones.
@@ -110,11 +166,13 @@ class ExtractionWorker:
         *,
         timeout: float = DEFAULT_TIMEOUT,
         memory_limit: int | None = DEFAULT_MEMORY_LIMIT,
+        memory_guard: str | None = None,
         max_bytes: int = DEFAULT_MAX_BYTES,
         extract_fn: Extractor = extract,
     ) -> None:
         self.timeout = timeout
         self.memory_limit = memory_limit
+        self.memory_guard = memory_guard or default_memory_guard()
         self.max_bytes = max_bytes
         self._extract_fn = extract_fn
         self._ctx = multiprocessing.get_context("spawn")
@@ -128,7 +186,7 @@ class ExtractionWorker:
         parent, child = self._ctx.Pipe(duplex=True)
         proc = self._ctx.Process(
             target=_serve,
-            args=(child, self.memory_limit, self._extract_fn),
+            args=(child, self.memory_limit, self._extract_fn, self.memory_guard),
             name="gemseek-extract",
             daemon=True,
         )
@@ -211,6 +269,9 @@ class ExtractionWorker:
                 code = self._stop()
                 if self._closed:
                     raise WorkerError("the extraction worker was closed") from None
+                if code == MEMORY_EXIT and self.memory_limit:
+                    raise SkipFile(f"extraction needed more than {self.memory_limit / 1024**3:.1f} GB of memory") \
+                        from None
                 raise SkipFile(f"extractor crashed ({_describe_exit(code)})") from None
         if status == "ok":
             return payload

@@ -24,6 +24,10 @@ def misbehave(path: str, *, max_bytes: int) -> Document:
     if path.endswith(".hog"):
         hog = bytearray(8 * 1024**3)  # beyond the worker's address-space limit
         return Document(title=str(len(hog)))
+    if path.endswith(".grow"):
+        held = b"x" * (600 * 1024**2)  # resident, not just reserved
+        time.sleep(20)
+        return Document(title=str(len(held)))
     if path.endswith(".pid"):
         return Document(title=str(os.getpid()))
     if path.endswith(".oops"):

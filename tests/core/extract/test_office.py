@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+import time
 import zipfile
 
 import pytest
@@ -91,6 +92,19 @@ def test_odt_spaces_notes_and_tables(tmp_path):
         ("text", 0, "a   b\tcd"),
         ("text", 0, "x | y"),
     ]
+
+
+def test_odt_space_counts_are_clamped(tmp_path):
+    """A 1 KB file asking for two billion spaces (or nonsense counts) gets a handful, at once."""
+    body = ('<text:p>rent<text:s text:c="2000000000"/>increase<text:s text:c="99999999999999999999999"/>'
+            'letter<text:s text:c="abc"/>x<text:s text:c="0"/>y<text:s text:c="²"/>z</text:p>')
+    path = make_odt(tmp_path / "bomb.odt", body)
+    assert path.stat().st_size < 2000
+    started = time.monotonic()
+    doc = extract(path)
+    assert time.monotonic() - started < 2
+    assert doc.text.split() == ["rent", "increase", "letter", "x", "y", "z"]
+    assert len(doc.text) < 200
 
 
 def test_docx_zip_bomb_is_refused_without_inflating(tmp_path, monkeypatch):

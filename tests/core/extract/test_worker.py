@@ -1,14 +1,20 @@
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
 import sys
 import threading
+import time
+from pathlib import Path
 
 import pytest
 
 from app.core.extract import SkipFile
 from app.core.extract.worker import ExtractionWorker, WorkerError
 from tests.core.extract.hooks import misbehave
+
+ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture
@@ -109,3 +115,46 @@ def test_context_exit_ends_the_child(tmp_path):
         pid = _child_pid(w, tmp_path)
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
+
+
+def test_a_memory_watchdog_ends_a_child_that_grows_past_the_limit(tmp_path):
+    """Where no rlimit bounds the child (macOS, Windows), a watchdog in it does: tried here on Linux too."""
+    with ExtractionWorker(timeout=60, extract_fn=misbehave, memory_limit=300 * 1024**2, memory_guard="watch") as w:
+        with pytest.raises(SkipFile, match=r"^extraction needed more than 0\.3 GB of memory$"):
+            w.extract(_touch(tmp_path, "big.grow"))
+        assert w.extract(_touch(tmp_path, "after.txt", b"next file")).text == "next file"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"  # a zombie is dead, only not reaped yet
+    except FileNotFoundError:
+        return False
+    except OSError:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="POSIX signals")
+def test_the_child_ends_when_the_parent_dies_mid_file(tmp_path):
+    script = ("import sys\nfrom app.core.extract.worker import ExtractionWorker\n"
+              "from tests.core.extract.hooks import misbehave\n"
+              "w = ExtractionWorker(timeout=600, extract_fn=misbehave)\n"
+              "print(w.extract(sys.argv[1]).title, flush=True)\n"
+              "w.extract(sys.argv[2])\n")
+    parent = subprocess.Popen([sys.executable, "-c", script, str(_touch(tmp_path, "probe.pid")),
+                               str(_touch(tmp_path, "stuck.hang"))], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    child = int(parent.stdout.readline())
+    time.sleep(0.5)  # the child is now inside the hanging file
+    assert _alive(child)
+    parent.kill()
+    parent.wait(10)
+    parent.stdout.close()
+    deadline = time.monotonic() + 10
+    while _alive(child) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _alive(child), "the extraction child outlived its parent"
