@@ -128,7 +128,7 @@ def run_status(args: argparse.Namespace, paths: Paths) -> int:
     last = stats["last_update"]
     print("Updated:  " + (time.strftime("%Y-%m-%d %H:%M", time.localtime(last)) if last else "never"))
     if skipped:
-        print(f"Skipped:  {len(skipped)} files")
+        print(f"Skipped:  {len(skipped)} files left out, or indexed only in part")
         _print_skipped(skipped)
     return 0
 

@@ -209,13 +209,16 @@ class Catalog:
         kind: str,
         title: str | None,
         chunks: Sequence[NewChunk],
+        note: str | None = None,
     ) -> tuple[list[int], list[int]]:
         """Record ``path`` as indexed with ``chunks``; call inside :meth:`write`.
+
+        ``note`` says why only part of the file is indexed (listed with the skipped files).
 
         Chunks whose text is unchanged keep their ids (and so their place in
         the vector index). Returns (ids of new chunks, ids of removed chunks).
         """
-        file_id = self._upsert_file(path, size, mtime_ns, content_hash, "indexed", None, kind, title)
+        file_id = self._upsert_file(path, size, mtime_ns, content_hash, "indexed", note, kind, title)
         old = {
             (h, s, e): cid
             for cid, h, s, e in self._db.execute(
@@ -455,9 +458,11 @@ class Catalog:
         }
 
     def skipped(self) -> list[tuple[str, str]]:
+        """(path, reason) of every file left out of the index, or indexed only in part."""
         return [
             (display_path(p), r)
-            for p, r in self._db.execute("SELECT path, reason FROM files WHERE status = 'skipped' ORDER BY path")
+            for p, r in self._db.execute("SELECT path, reason FROM files WHERE status = 'skipped'"
+                                         " OR (status = 'indexed' AND reason IS NOT NULL) ORDER BY path")
         ]
 
 

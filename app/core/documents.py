@@ -6,7 +6,7 @@ The document's full text is its blocks' texts joined by a blank line
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 BLOCK_SEPARATOR = "\n\n"
 
@@ -51,3 +51,22 @@ class Document:
     @property
     def text(self) -> str:
         return BLOCK_SEPARATOR.join(b.text for b in self.blocks)
+
+    @property
+    def size(self) -> int:
+        """Characters of :attr:`text`, without building it."""
+        return sum(len(b.text) for b in self.blocks) + len(BLOCK_SEPARATOR) * max(len(self.blocks) - 1, 0)
+
+    def start(self, max_chars: int) -> Document:
+        """The document's first ``max_chars`` characters (itself when it is no longer); a block cut short
+        keeps its start."""
+        if self.size <= max_chars:
+            return self
+        kept: list[Block] = []
+        room = max_chars
+        for b in self.blocks:
+            if room <= 0:
+                break
+            kept.append(b if len(b.text) <= room else replace(b, text=b.text[:room]))
+            room -= len(b.text) + len(BLOCK_SEPARATOR)
+        return replace(self, blocks=kept)

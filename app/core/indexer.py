@@ -49,6 +49,7 @@ class IndexOptions:
     extract_timeout: float = 30.0
     read_timeout: float = 60.0  # hashing one file (a hung network drive blocks a read for good)
     chunk_timeout: float = 30.0  # cutting one file into passages (in this process, so checked as it goes)
+    max_passages: int = 2000  # per file (~500k tokens, minutes of embedding): a huge log gets its start indexed
     save_every: float = 30.0
     group_tokens: int = 2048  # embed several small files together, up to this many tokens
     # Passage titles and shapes, each measured on the eval set (bench/RESULTS.md):
@@ -67,6 +68,7 @@ class _Prepared:
     title: str | None
     chunks: list[NewChunk]
     tokens: int
+    note: str | None = None  # why only part of the file is indexed
 
 
 @dataclass
@@ -97,6 +99,7 @@ class _Plan:
 
 
 _IDLE = object()  # the producer had nothing ready: flush what waits
+_MAX_CHARS_PER_TOKEN = 6  # more than any text averages: the clipped start still yields max_passages
 
 
 def text_hash(title: str, text: str) -> str:
@@ -315,9 +318,10 @@ class Indexer:
         o = self.options
         name = os.fsencode(found.path.name).decode("utf-8", "replace")  # names need not be UTF-8
         budget = Budget(o.chunk_timeout, stop)
+        start = doc.start(o.max_passages * o.chunk_tokens * _MAX_CHARS_PER_TOKEN)  # never cut what is not kept
         try:
             chunks = chunk_document(
-                dataclasses.replace(doc, title=_title(o.title, name, doc.title)), name,
+                dataclasses.replace(start, title=_title(o.title, name, doc.title)), name,
                 budget.guard(self.embedder.token_count), max_tokens=o.chunk_tokens, overlap_tokens=o.overlap_tokens,
                 headings_in_title=o.headings_in_title, outline=o.outline, min_section_tokens=o.min_section_tokens,
             )
@@ -326,11 +330,18 @@ class Indexer:
             return _Skip(found, f"took too long to cut into passages (over {o.chunk_timeout:g} s)")
         if not chunks:
             return _Skip(found, "no text to index")
+        note = None
+        if start is not doc or len(chunks) > o.max_passages:
+            chunks = chunks[: o.max_passages]
+            share = max(c.char_end for c in chunks) / max(doc.size, 1)
+            note = (f"only its start is indexed: the first {len(chunks):,} passages, {share:.0%} of its text "
+                    f"(at most {o.max_passages:,} passages per file)")
+            log.info("%s: %s", found.path, note)
         new = [
             NewChunk(i, text_hash(c.title, c.text), c.title, c.text, c.char_start, c.char_end, c.page, c.line, c.tokens)
             for i, c in enumerate(chunks)
         ]
-        return _Prepared(found, content_hash, doc.kind, doc.title, new, sum(c.tokens for c in chunks))
+        return _Prepared(found, content_hash, doc.kind, doc.title, new, sum(c.tokens for c in chunks), note)
 
     def _store(self, item: object, plan: _Plan) -> None:
         """Record a file that needs no embedding: skipped, unchanged but touched, or moved."""
@@ -377,6 +388,7 @@ class Indexer:
                 a, r = catalog.store_file(
                     path_key(item.found.path), size=item.found.size, mtime_ns=item.found.mtime_ns,
                     content_hash=item.content_hash, kind=item.kind, title=item.title, chunks=item.chunks,
+                    note=item.note,
                 )
                 added += a
                 removed += r

@@ -55,7 +55,7 @@ class SkippedDialog(QDialog):
         for row, (path, reason) in enumerate(skipped):
             self.table.setItem(row, 0, QTableWidgetItem(path))
             self.table.setItem(row, 1, QTableWidgetItem(reason))
-        self.summary.setText(f"{len(skipped)} files were left out of the index." if skipped
+        self.summary.setText(f"{len(skipped)} files were left out of the index, or indexed only in part." if skipped
                              else "No file was left out.")
         self.retry_button.setEnabled(bool(skipped))
 

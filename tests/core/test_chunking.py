@@ -174,3 +174,14 @@ def test_a_title_longer_than_the_budget_is_shortened():
 def test_a_budget_with_no_room_for_text_is_refused():
     with pytest.raises(ValueError, match="no room"):
         chunk_document(Document(None, [Block("text")]), "t.txt", count, max_tokens=10)
+
+
+def test_a_document_s_start_keeps_whole_blocks_then_cuts_one():
+    from app.core.documents import Block, Document
+
+    doc = Document("t", [Block("aaaa"), Block("bbbb"), Block("cccc")])
+    assert doc.size == len(doc.text) == 16
+    assert doc.start(100) is doc
+    assert doc.start(8).text == "aaaa\n\nbb"
+    assert doc.start(4).text == "aaaa"
+    assert doc.start(8).blocks[1].kind == "text"

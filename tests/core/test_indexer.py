@@ -302,3 +302,24 @@ def test_a_chunk_id_seen_before_never_revives_a_removed_entry():
     index.add(np.array([3]), fresh)  # hnswlib would refuse it (or update the old slot in place)
     ids, sims = index.search(fresh[0], 1)
     assert ids.tolist() == [3] and sims[0] > 0.999 and index.ids() == {1, 2, 3}
+
+
+def test_a_huge_file_gets_its_start_indexed_and_says_so(env):
+    paths, root, emb = env
+    lines = [f"2026-01-{1 + i % 28:02d} server event {i}: request took {i % 97} ms" for i in range(20_000)]
+    lines[3] = "the first lines mention a kernel panic on boot"
+    lines[-3] = "the very end mentions a rare unicorn outage"
+    (root / "server.log").write_text("\n".join(lines))
+    store = run(paths, root, emb, IndexOptions(max_passages=5, chunk_tokens=64, overlap_tokens=8))
+    record = store.catalog.get_file(path_key(root / "server.log"))
+    assert record.status == "indexed"
+    n = store.catalog._db.execute("SELECT count(*) FROM chunks WHERE file_id = ?", (record.id,)).fetchone()[0]
+    assert n == 5
+    reasons = dict(store.catalog.skipped())
+    note = reasons[str(root / "server.log")]
+    assert note.startswith("only its start is indexed: the first 5 passages, 0% of its text") and "at most 5" in note
+    assert [r.path.name for r in Searcher(store, emb).search("kernel panic on boot", 3, mode="keyword")] == \
+        ["server.log"]
+    assert Searcher(store, emb).search("unicorn outage", 3, mode="keyword") == []  # the tail was not kept
+    assert store.catalog.stats()["files"] == 4 and store.catalog.stats()["skipped_files"] == 0
+    store.close()
