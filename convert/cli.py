@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -33,9 +34,19 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _interrupt_on_sigterm() -> None:
+    """SIGTERM (the app cancelling) unwinds like Ctrl-C, so the half-written files are removed."""
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    if hasattr(signal, "SIGTERM"):
+        signal.signal(signal.SIGTERM, stop)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     as_json = args.progress == "json"
+    _interrupt_on_sigterm()
 
     def emit(record: dict) -> None:
         if as_json:
@@ -53,6 +64,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         emit({"stage": "error", "message": str(exc)})
         print(f"convert: error: {exc}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        emit({"stage": "error", "message": "cancelled"})
+        print("convert: cancelled; nothing was written", file=sys.stderr)
+        return 130
     emit({"stage": "done", "path": str(out)})
     if not as_json:
         print(out)

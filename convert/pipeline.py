@@ -9,6 +9,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None  # type: ignore[assignment]
+
 from gguf import GGMLQuantizationType, LlamaFileType
 
 from convert.errors import ConversionError
@@ -110,24 +115,39 @@ def _hash_sources(ckpt: Checkpoint, report: Report):
 
 
 def _remove_stale_partials(final: Path) -> None:
-    # Left by a conversion that was killed; they are never read.
+    # Left by a conversion that was killed; they are never read. One that another
+    # conversion is still writing is locked by it and stays.
     for stale in final.parent.glob(f".{final.name}.*.partial"):
-        with contextlib.suppress(OSError):
-            stale.unlink()
+        with contextlib.suppress(OSError), open(stale, "rb") as f:
+            if _try_lock(f.fileno()):
+                stale.unlink()
+
+
+def _try_lock(fd: int) -> bool:
+    """Take an exclusive lock on ``fd`` without waiting; True if taken (always, where there is no flock)."""
+    if fcntl is None:  # Windows: an open file cannot be deleted anyway
+        return True
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return False
+    return True
 
 
 @contextlib.contextmanager
 def _temp_path(beside: Path):
-    """Yield a hidden temporary path next to ``beside``; it is always removed at the end."""
+    """Yield a hidden temporary path next to ``beside``, locked while it is written; it is always removed at
+    the end (also on SIGTERM, which the command line turns into KeyboardInterrupt)."""
     fd, name = tempfile.mkstemp(dir=beside.parent, prefix=f".{beside.name}.", suffix=".partial")
-    os.close(fd)
     tmp = Path(name)
-    umask = os.umask(0)  # mkstemp makes the file private; give it the usual permissions
-    os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)
     try:
+        _try_lock(fd)  # tells a sweep in another process that this one is alive
+        umask = os.umask(0)  # mkstemp makes the file private; give it the usual permissions
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         yield tmp
     finally:
+        os.close(fd)
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
 

@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from app.core.errors import GemseekError, ModelMissingError
+from app.core.filelock import LockHeld, exclusive_lock
 from app.core.paths import Paths
 from app.core.progress import Cancelled, CancelToken, Progress
 
@@ -100,6 +101,25 @@ def active_gguf(paths: Paths, qtype: str) -> GgufInfo:
             f"no {qtype} model yet; run `gemseek model fetch` then `gemseek convert --type {qtype}`"
         )
     return gguf_info(path, qtype)
+
+
+def remove_abandoned_partials(folder: Path) -> list[Path]:
+    """Delete the half-written files (``.*.partial``) of conversions that were killed; return them.
+
+    A conversion that is still running holds a lock on its file, so it is left
+    alone (the converter also removes its files itself when it is stopped).
+    """
+    removed: list[Path] = []
+    for part in folder.glob(".*.partial") if folder.is_dir() else ():
+        try:
+            with exclusive_lock(part):
+                part.unlink()
+        except (LockHeld, OSError):
+            continue
+        removed.append(part)
+    if removed:
+        log.info("removed %d files left by an interrupted conversion", len(removed))
+    return removed
 
 
 def converter_command() -> list[str]:

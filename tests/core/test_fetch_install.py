@@ -118,7 +118,7 @@ def test_failed_swap_puts_the_old_copy_back(paths, src, manifest, monkeypatch):
     real_replace = os.replace
 
     def replace(a, b):
-        if ".staging-" in str(a):
+        if ".ready-" in str(a):  # the new copy cannot take the old one's place
             raise PermissionError("simulated")
         real_replace(a, b)
 
@@ -181,3 +181,28 @@ def test_second_fetch_at_the_same_time_is_refused(paths, src, manifest):
         fetch(paths, src, manifest)
     fetch(paths, src, manifest)  # the lock is free again
     assert is_checkpoint_ready(paths, manifest)
+
+
+@pytest.mark.parametrize("left", ["ready", "old", "both"])
+def test_a_kill_between_the_renames_of_an_install_loses_no_copy(paths, src, files, manifest, tmp_path, left):
+    """Killed after the old copy was moved aside and before the new one took its place: nothing at the target."""
+    fetch(paths, src, manifest)
+    complete = paths.checkpoint
+    if left in ("old", "both"):
+        old = paths.models / ".embeddinggemma-300m.old-dead0001"
+        os.replace(complete, old)
+        if left == "both":
+            import shutil
+
+            shutil.copytree(old, paths.models / ".embeddinggemma-300m.ready-dead0002")
+    else:
+        os.replace(complete, paths.models / ".embeddinggemma-300m.ready-dead0002")
+    (paths.models / ".embeddinggemma-300m.staging-dead0003").mkdir()  # and a half-written one
+    assert not is_checkpoint_ready(paths, manifest)
+    progress = fetch(paths, tmp_path / "nowhere", manifest)  # no source at hand: it must not need one
+    assert any("interrupted" in p.message for p in progress if p.stage == "note")
+    assert is_checkpoint_ready(paths, manifest)
+    got = {k: v[0] for k, v in snapshot(paths.checkpoint).items()}
+    got.pop(STAMP_NAME)
+    assert got == files
+    assert_no_leftovers(paths)  # the rest of what the kill left is gone too

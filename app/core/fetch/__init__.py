@@ -29,7 +29,7 @@ from app.core.errors import IntegrityError
 from app.core.fetch.hf import HF_REPO, HubUnavailable, fetch_hf
 from app.core.fetch.local import copy_from_dir
 from app.core.fetch.pypi import PYPI_PACK, PypiPack, fetch_pypi
-from app.core.fetch.staging import fetch_lock, install, remove_leftovers, staging_dir
+from app.core.fetch.staging import fetch_lock, install, recover_install, remove_leftovers, staging_dir
 from app.core.paths import Paths
 from app.core.progress import CancelToken, Progress
 
@@ -81,10 +81,12 @@ def fetch_checkpoint(
         )
         return
     with fetch_lock(paths):
+        if recover_install(paths):
+            yield Progress("note", message="An earlier install was interrupted; checking the copy it left.")
+        remove_leftovers(paths)
         if not force and (yield from _reverify(target, manifest, cancel)):
             yield Progress("done", message=f"Verified the checkpoint already at {target}.")
             return
-        remove_leftovers(paths)
         if source == "auto":
             if (yield from _try_hf_first(paths, manifest, hf_repo, cancel)):
                 return

@@ -48,12 +48,31 @@ def _prefix(target: Path, kind: str) -> str:
 
 
 def remove_leftovers(paths: Paths) -> None:
-    """Delete staging and old copies left by a fetch that was killed (hold the lock)."""
+    """Delete staging, ready and old copies left by a fetch that was killed (hold the lock; recover first)."""
     target = paths.checkpoint
-    for kind in ("staging", "old"):
+    for kind in ("staging", "ready", "old"):
         for leftover in target.parent.glob(_prefix(target, kind) + "*"):
             log.info("removing leftover %s", leftover)
             shutil.rmtree(leftover, ignore_errors=True)
+
+
+def recover_install(paths: Paths) -> bool:
+    """Put back a complete copy when an install was killed between its renames (hold the lock).
+
+    With nothing at ``paths.checkpoint``, the newest complete new copy (``ready``)
+    is moved there, else the copy that was installed before (``old``); the
+    caller verifies it as usual. True when one was put back.
+    """
+    target = paths.checkpoint
+    if target.exists():
+        return False
+    for kind in ("ready", "old"):
+        found = sorted(target.parent.glob(_prefix(target, kind) + "*"), key=lambda p: p.stat().st_mtime_ns)
+        if found:
+            os.replace(found[-1], target)
+            log.warning("an install of the checkpoint was interrupted; put back the %s copy", kind)
+            return True
+    return False
 
 
 @contextmanager
@@ -72,19 +91,23 @@ def staging_dir(paths: Paths) -> Iterator[Path]:
 def install(staging: Path, target: Path) -> None:
     """Replace ``target`` with ``staging`` using renames only.
 
-    An existing copy is renamed aside first, so at every moment either the old
-    or the new complete copy sits at ``target`` (apart from the instant between
-    the two renames); the old one is deleted last.
+    The complete copy is first renamed ``ready``, an existing copy is then
+    renamed aside (``old``) and ``ready`` takes its place; the old one is
+    deleted last. A kill at any moment leaves a complete copy that
+    :func:`recover_install` puts back at ``target``.
     """
+    ready = target.with_name(_prefix(target, "ready") + uuid.uuid4().hex[:8])
+    os.replace(staging, ready)
     old = None
-    if target.exists():
-        old = target.with_name(_prefix(target, "old") + uuid.uuid4().hex[:8])
-        os.replace(target, old)
     try:
-        os.replace(staging, target)
+        if target.exists():
+            old = target.with_name(_prefix(target, "old") + uuid.uuid4().hex[:8])
+            os.replace(target, old)
+        os.replace(ready, target)
     except OSError:
-        if old is not None:
+        if old is not None and not target.exists():
             os.replace(old, target)
+        shutil.rmtree(ready, ignore_errors=True)
         raise
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
