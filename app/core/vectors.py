@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import threading
+import time
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -189,7 +190,7 @@ class VectorIndex:
             side_tmp.write_text(json.dumps(info), encoding="utf-8")
             for f in (graph, live_file, side_tmp):
                 _fsync(f)
-            os.replace(side_tmp, side)
+            _replace(side_tmp, side)
         except OSError as exc:
             for f in (graph, live_file, side_tmp):
                 f.unlink(missing_ok=True)
@@ -200,7 +201,10 @@ class VectorIndex:
         _fsync_dir(path.parent)
         for old in path.parent.glob(f"{path.name}.*"):
             if old.name not in (graph.name, live_file.name, side.name):
-                old.unlink(missing_ok=True)
+                try:
+                    old.unlink(missing_ok=True)
+                except OSError as exc:  # Windows: a searching process is reading it; the next save retries
+                    log.debug("could not remove %s yet: %s", old.name, exc)
         self.generation = generation
         self.lineage = lineage
 
@@ -232,6 +236,18 @@ class VectorIndex:
 
 def _sidecar(path: Path) -> Path:
     return path.with_name(path.name + ".json")
+
+
+def _replace(src: Path, dst: Path, tries: int = 20) -> None:
+    """os.replace, waiting a little while another process has ``dst`` open (Windows refuses then)."""
+    for attempt in range(tries):
+        try:
+            os.replace(src, dst)
+            return
+        except PermissionError:
+            if attempt == tries - 1:
+                raise
+            time.sleep(0.05)
 
 
 def _crc32(path: Path) -> int:
