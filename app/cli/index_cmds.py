@@ -111,6 +111,7 @@ def run_status(args: argparse.Namespace, paths: Paths) -> int:
         "missing_roots": [r for r in settings.roots if not Path(r).exists()],
         **stats,
         "index_bytes": index_size(paths),
+        "index_folder": str(paths.data),
         "model": {"quantization": settings.quantization, "type": active_type(paths, settings),
                   "dimension": settings.dimension},
         "skipped": [{"path": p, "reason": r} for p, r in skipped],
@@ -121,7 +122,8 @@ def run_status(args: argparse.Namespace, paths: Paths) -> int:
     print("Folders:  " + (", ".join(status["roots"]) or "none yet (`gemseek index FOLDER`)"))
     for r in status["missing_roots"]:
         print(f"  missing: {r} (its files stay indexed until it is back)")
-    print(f"Indexed:  {stats['files']} files, {stats['chunks']} passages, {human_bytes(status['index_bytes'])}")
+    print(f"Indexed:  {stats['files']} files, {stats['chunks']} passages, {human_bytes(status['index_bytes'])}"
+          f" in {paths.data}")
     in_use = status["model"]["type"]
     kind = f"auto ({in_use or 'chosen on first use'})" if settings.quantization == "auto" else settings.quantization
     print(f"Model:    EmbeddingGemma {kind}, {settings.dimension} dimensions")

@@ -119,6 +119,9 @@ class Catalog:
         else:
             self._db.execute("PRAGMA journal_mode = WAL")
             self._db.execute("PRAGMA synchronous = NORMAL")
+            # The catalog holds the text of every indexed file: what is deleted (a folder taken out of the
+            # index, a file that changed) is overwritten, not left readable in free pages.
+            self._db.execute("PRAGMA secure_delete = ON")
             migrate(self._db)
 
     def close(self) -> None:
@@ -415,10 +418,12 @@ class Catalog:
         try:
             return [(r[0], float(r[1])) for r in self._db.execute(sql, (match, *args, limit))]
         except sqlite3.OperationalError as exc:
-            if not str(exc).startswith("fts5:"):
-                raise  # a locked or damaged database is not "no matches"
-            log.debug("FTS5 could not parse a query (%s)", exc)  # not the query: the log holds no search text
-            return []  # a query FTS5 cannot parse finds nothing
+            # A query FTS5 cannot parse is a plain SQLITE_ERROR and finds nothing; a busy, locked, damaged
+            # or failing database (SQLITE_BUSY, _CORRUPT, _IOERR, ...) is not "no matches".
+            if getattr(exc, "sqlite_errorname", "SQLITE_ERROR") != "SQLITE_ERROR":
+                raise
+            log.debug("an FTS query failed: %s", exc)  # not the query: the log holds no search text
+            return []
 
     def chunk_hits(self, chunk_ids: Sequence[int], filters: Filters = Filters()) -> dict[int, ChunkHit]:
         """The chunks among ``chunk_ids`` that exist and pass ``filters``."""

@@ -117,21 +117,43 @@ def test_fts_ranks_and_handles_cjk_and_hostile_queries(cat):
 class _Broken:
     """A connection whose database went bad under it."""
 
-    def __init__(self, message: str) -> None:
-        self.message = message
+    def __init__(self, name: str, message: str) -> None:
+        self.name, self.message = name, message
 
     def execute(self, *_args):
-        raise sqlite3.OperationalError(self.message)
+        exc = sqlite3.OperationalError(self.message)
+        exc.sqlite_errorname = self.name
+        raise exc
 
 
-@pytest.mark.parametrize("message", ["database is locked", "database disk image is malformed", "disk I/O error"])
-def test_a_failing_database_is_not_taken_for_no_matches(cat, message):
-    real, cat._db = cat._db, _Broken(message)
+@pytest.mark.parametrize(("name", "message"), [("SQLITE_BUSY", "database is locked"),
+                                               ("SQLITE_IOERR_READ", "disk I/O error"),
+                                               ("SQLITE_FULL", "database or disk is full")])
+def test_a_failing_database_is_not_taken_for_no_matches(cat, name, message):
+    real, cat._db = cat._db, _Broken(name, message)
     try:
         with pytest.raises(sqlite3.OperationalError, match=message):
             cat.fts_search(match_expression("database"), 10)
     finally:
         cat._db = real
+
+
+def test_a_damaged_catalog_is_not_taken_for_no_matches(tmp_path):
+    c = Catalog(tmp_path / "c.sqlite")
+    for i in range(200):
+        store(c, f"/d/{i}.txt", chunk(0, f"database number {i} " * 40))
+    c.close()
+    data = bytearray((tmp_path / "c.sqlite").read_bytes())
+    page = 4096
+    for start in range(2 * page, len(data), page):  # everything but the schema pages is garbage now
+        data[start:start + page] = bytes([0xA5]) * page
+    (tmp_path / "c.sqlite").write_bytes(bytes(data))
+    damaged = Catalog(tmp_path / "c.sqlite", readonly=True)
+    try:
+        with pytest.raises(sqlite3.DatabaseError):
+            damaged.fts_search(match_expression("database"), 10)
+    finally:
+        damaged.close()
 
 
 def test_vectors_are_stored_once_per_text_and_model(cat):

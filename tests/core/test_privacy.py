@@ -77,3 +77,47 @@ def test_the_log_keeps_no_query_text_and_no_llama_cpp_chatter(tmp_path, tiny_ggu
     assert "done" in text and "an FTS query failed" in text
     assert "landlord" not in text and "secret" not in text
     assert "llama_context" not in text and "load_tensors" not in text
+
+
+def test_removed_text_does_not_linger_in_the_catalog_file(tmp_path, monkeypatch):
+    import sqlite3
+
+    from app.core import catalog as catalog_mod
+    from app.core.catalog import Catalog, NewChunk, path_key
+
+    real_connect = sqlite3.connect
+
+    def connect(*args, **kwargs):  # as on a platform whose SQLite does not overwrite deleted content by default
+        db = real_connect(*args, **kwargs)
+        db.execute("PRAGMA secure_delete = 0")
+        return db
+
+    monkeypatch.setattr(catalog_mod.sqlite3, "connect", connect)
+
+    secret = "my-bank-pin-is-48213-and-the-vault-code-is-hunter2"
+    db = tmp_path / "catalog.sqlite"
+    cat = Catalog(db)
+    with cat.write():
+        for i in range(40):
+            text = (f"{secret} {i} " * 30) if i % 2 else f"ordinary note {i} " * 30
+            cat.store_file(path_key(f"/home/me/f{i}.txt"), size=1, mtime_ns=1, content_hash=str(i), kind="text",
+                           title=None, chunks=[NewChunk(0, f"h{i}", "note", text, 0, len(text), None, 1, 40)])
+    cat._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    assert secret.encode() in db.read_bytes()
+    with cat.write():
+        for i in range(1, 40, 2):
+            cat.delete_file(path_key(f"/home/me/f{i}.txt"))
+    cat._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    cat.close()
+    leftovers = b"".join(p.read_bytes() for p in tmp_path.iterdir() if p.is_file())
+    assert secret.encode() not in leftovers
+
+
+def test_status_says_where_the_index_is_so_it_can_be_deleted(tmp_path, capsys):
+    import json
+
+    paths = Paths.resolve(tmp_path / "home")
+    assert main(["--home", str(tmp_path / "home"), "status"]) == 0
+    assert f"in {paths.data}" in capsys.readouterr().out
+    assert main(["--home", str(tmp_path / "home"), "status", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["index_folder"] == str(paths.data)
