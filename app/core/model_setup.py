@@ -15,7 +15,7 @@ from app.core.engine.machine import Machine
 from app.core.engine.record import ProbeRecord
 from app.core.engine.runner import ProbeRunner
 from app.core.errors import ModelMissingError
-from app.core.fetch import fetch_checkpoint
+from app.core.fetch import fetch_checkpoint, sweep_leftovers
 from app.core.model import convert_model, gguf_info, remove_abandoned_partials
 from app.core.paths import Paths
 from app.core.progress import CancelToken, Progress
@@ -35,7 +35,8 @@ def prepare_model(
     only to be measured, and not chosen, are removed again (Q8_0 stays: it runs
     everywhere).
     """
-    remove_abandoned_partials(paths.gguf_dir)  # a conversion killed last time leaves up to 1.2 GB
+    remove_abandoned_partials(paths.gguf_dir)  # a conversion or fetch killed last time leaves up to 1.2 GB
+    sweep_leftovers(paths)
     machine = Machine.current()
     if active.current(paths, settings, machine) is not None:
         return

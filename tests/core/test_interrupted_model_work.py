@@ -44,6 +44,9 @@ def test_every_start_of_model_work_sweeps_them(paths, monkeypatch):
     paths.gguf_dir.mkdir(parents=True)
     dead = paths.gguf_dir / ".embeddinggemma-300m-F32.gguf.zz.partial"
     dead.write_bytes(b"x")
+    staged = paths.models / ".embeddinggemma-300m.staging-k1ll3d"  # a fetch killed mid-copy
+    (staged / "2_Dense").mkdir(parents=True)
+    (staged / "model.safetensors").write_bytes(b"y" * 1000)
     monkeypatch.setattr(model_setup.active, "current", lambda *a, **k: object())  # engine measured: nothing to do
     assert list(model_setup.prepare_model(paths, Settings())) == []
-    assert not dead.exists()
+    assert not dead.exists() and not staged.exists()

@@ -3,7 +3,9 @@
     python -m tests.helpers.index_child HOME ROOT
 
 Uses the real indexer, catalog, vector index and extraction worker; only the
-model is the fake one, slowed a little so that a kill lands mid-work. With
+model is the fake one, slowed a little so that a kill lands mid-work.
+GEMSEEK_TEST_DIM and GEMSEEK_TEST_MODEL choose the index dimension (256) and
+the fake model's name (a model switch re-embeds everything). With
 GEMSEEK_TEST_FSIZE=N no file can grow beyond N bytes (RLIMIT_FSIZE, as a full
 disk or quota would stop it); a GemseekError ends it with its message and
 status 3.
@@ -38,8 +40,10 @@ def main(home: str, root: str) -> int:
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails instead of killing us
         resource.setrlimit(resource.RLIMIT_FSIZE, (int(limit), int(limit)))
     emb = SlowFake()
+    emb.fingerprint = os.environ.get("GEMSEEK_TEST_MODEL", emb.fingerprint)
+    dim = int(os.environ.get("GEMSEEK_TEST_DIM", "256"))
     try:
-        store = Store(Paths.resolve(home), emb.fingerprint, 256)
+        store = Store(Paths.resolve(home), emb.fingerprint, dim)
         with Indexer(store, emb, IndexOptions(chunk_tokens=64, overlap_tokens=8, save_every=0.2)) as ix:
             for p in ix.sync([Path(root)]):
                 print(p.stage, p.done, flush=True)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import random
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -15,8 +14,8 @@ import pytest
 
 from app.core.catalog import path_key
 from app.core.paths import Paths
-from app.core.search import Searcher
 from app.core.store import Store, catalog_path
+from tests.helpers.consistency import check_consistent
 from tests.helpers.fakes import FakeEmbedder
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,32 +32,6 @@ def make_corpus(root: Path, n: int = 120) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         suffix = ".md" if i % 3 else ".txt"
         (folder / f"note-{i}{suffix}").write_text(f"# {topic.title()} {i}\n\n{body}\n" if suffix == ".md" else body)
-
-
-def check_consistent(paths: Paths) -> int:
-    """Open the store as the next run would and check every invariant; return indexed files."""
-    db = sqlite3.connect(catalog_path(paths))
-    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    chunks = db.execute("SELECT count(*) FROM chunks").fetchone()[0]
-    assert db.execute("SELECT count(*) FROM chunks_fts").fetchone()[0] == chunks
-    assert db.execute(
-        "SELECT count(*) FROM chunks c LEFT JOIN files f ON f.id = c.file_id WHERE f.status IS NOT 'indexed'"
-    ).fetchone()[0] == 0, "a chunk belongs to no indexed file"
-    assert db.execute(
-        "SELECT count(*) FROM files f WHERE status = 'indexed' AND NOT EXISTS"
-        " (SELECT 1 FROM chunks c WHERE c.file_id = f.id)"
-    ).fetchone()[0] == 0, "an indexed file has no chunks"
-    assert db.execute(
-        "SELECT count(*) FROM chunks c LEFT JOIN vectors v ON v.text_hash = c.text_hash WHERE v.vec IS NULL"
-    ).fetchone()[0] == 0, "a chunk has no vector"
-    files = db.execute("SELECT count(*) FROM files WHERE status = 'indexed'").fetchone()[0]
-    db.close()
-    emb = FakeEmbedder(256)
-    with Store(paths, emb.fingerprint, 256, readonly=True) as store:
-        assert store.vectors.ids() == set(store.catalog.live_chunk_ids().tolist())
-        for r in Searcher(store, emb).search("rent garden invoice", 20):
-            assert r.path.exists()
-    return files
 
 
 @pytest.mark.timeout(600)

