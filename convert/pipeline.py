@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import tempfile
 from collections.abc import Callable
@@ -88,13 +89,27 @@ def convert(
     report("check", 0, 1)
     ckpt = Checkpoint(Path(checkpoint))
     recipe = DIRECT_TYPES[qtype if qtype in DIRECT_TYPES else "F32"]
-    ftype = recipe.ftype
     tensors = plan(ckpt, recipe.blocks, recipe.token_table, recipe.dense)
     vocab = load_vocab(ckpt.folder, ckpt.hparams.vocab_size)
     report("check", 1, 1)
     hashes = list(_hash_sources(ckpt, report))
 
     _remove_stale_partials(out)
+    try:
+        _write(ckpt, qtype, recipe, out, vocab, tensors, hashes, threads, report)
+    except OSError as exc:
+        # numpy's tofile reports a short write without an errno ("8192 requested and 4016 written").
+        if exc.errno in _NO_SPACE or (exc.errno is None and "written" in str(exc)):
+            raise ConversionError(f"the disk holding {out.parent} is full, or a quota or file-size limit was "
+                                  f"reached ({exc.strerror or exc}); free some space and convert again "
+                                  "(nothing was written)") from exc
+        raise
+    return out
+
+
+def _write(ckpt: Checkpoint, qtype: str, recipe: Recipe, out: Path, vocab, tensors, hashes, threads: int,
+           report: Report) -> None:
+    ftype = recipe.ftype
     with _atomic_output(out) as tmp:
         if qtype in DIRECT_TYPES:
             write_gguf(tmp, ckpt, vocab, tensors, ftype, hashes, lambda d, t: report("write", d, t))
@@ -104,7 +119,9 @@ def convert(
                 report("quantize", 0, 1)
                 quantize_with_llama(f32, tmp, int(LLAMA_TYPES[qtype]), threads)
                 report("quantize", 1, 1)
-    return out
+
+
+_NO_SPACE = {errno.ENOSPC, errno.EFBIG, getattr(errno, "EDQUOT", errno.ENOSPC)}
 
 
 def _hash_sources(ckpt: Checkpoint, report: Report):

@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -13,6 +16,8 @@ import pytest
 from convert.cli import main as convert_main
 from convert.errors import ConversionError
 from convert.pipeline import convert
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize("qtype", ["Q8_0", "MIX_BF16", "Q4_K_M"])
@@ -110,3 +115,24 @@ def test_bf16_checkpoints_convert_exactly(tmp_path):
     up = {t.name: t.data for t in GGUFReader(out).tensors}["blk.0.ffn_up.weight"]
     assert (up.view("<u4") & 0xFFFF).max() == 0  # BF16 values widened, not re-rounded
     assert up.std() > 0.01
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGXFSZ"), reason="RLIMIT_FSIZE is POSIX")
+@pytest.mark.parametrize("qtype", ["F16", "MIX_BF16"])
+def test_a_full_disk_is_a_clear_refusal_and_leaves_nothing(tiny_checkpoint, tiny_gguf, tmp_path, qtype):
+    limit = tiny_gguf(qtype).stat().st_size // 3
+    script = ("import resource, signal, sys\n"
+              "signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
+              f"resource.setrlimit(resource.RLIMIT_FSIZE, ({limit}, {limit}))\n"
+              "from convert.cli import main\n"
+              "sys.exit(main(sys.argv[1:]))\n")
+    out = tmp_path / "out"
+    out.mkdir()
+    done = subprocess.run([sys.executable, "-c", script, "--checkpoint", str(tiny_checkpoint), "--type", qtype,
+                           "--out", str(out / "model.gguf"), "--progress", "json"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1, done.stderr
+    last = json.loads(done.stdout.strip().splitlines()[-1])
+    assert last["stage"] == "error" and f"the disk holding {out} is full" in last["message"]
+    assert "Traceback" not in done.stderr
+    assert list(out.iterdir()) == []
