@@ -34,6 +34,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import traceback
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -82,7 +83,8 @@ def _check_index(paths: Paths, before: set[bytes], dim: int, model: str, complet
     try:
         check_consistent(paths, dim, model, complete=complete)
     except AssertionError as exc:
-        failures.append(f"inconsistent after a kill: {exc}")
+        where = traceback.extract_tb(exc.__traceback__)[-1]
+        failures.append(f"inconsistent after a kill ({dim}-d, {model}): {str(exc) or where.line}")
     now = indexed_files(paths)
     if before - now:
         failures.append(f"{len(before - now)} files indexed before a kill were gone after it")

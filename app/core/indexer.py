@@ -164,6 +164,7 @@ class Indexer:
             self._forget(plan)
             if full:
                 yield from self._backfill(cancel)
+                self.store.forget_other_models()  # before their vectors go: a kill in between must not trust them
                 with self.store.catalog.write():
                     dropped = self.store.catalog.drop_orphan_vectors(self.store.model)
                 if dropped:

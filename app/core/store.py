@@ -140,6 +140,19 @@ class Store:
         if not self.readonly and (gone or missing):
             index.save(self._vector_file, generation, self.catalog.lineage())
 
+    def forget_other_models(self) -> None:
+        """Make vector indexes saved for other models unloadable (their stored vectors are about to be dropped;
+        loaded later, such an index would list passages that have no vector of its model any more)."""
+        if self.readonly:
+            return
+        for side in self._vector_file.parent.glob("vectors-*.hnsw.json"):
+            if VectorIndex.saved_model(side) not in (self.model, None):
+                log.info("the vector index %s was made with another model; removing it", side.name)
+                stem = side.name.removesuffix(".json")
+                side.unlink(missing_ok=True)  # first: without it the rest is never loaded
+                for f in side.parent.glob(f"{stem}.*"):
+                    f.unlink(missing_ok=True)
+
     def add_vectors(self, ids: np.ndarray, vectors: np.ndarray) -> None:
         self.vectors.add(ids, vectors)
 

@@ -208,6 +208,14 @@ class VectorIndex:
         self.generation = generation
         self.lineage = lineage
 
+    @staticmethod
+    def saved_model(sidecar: Path) -> str | None:
+        """The model a saved index was made with, from its sidecar (None when unreadable)."""
+        try:
+            return str(json.loads(sidecar.read_text(encoding="utf-8"))["model"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
     @classmethod
     def load(cls, path: Path, dim: int, model: str) -> VectorIndex | None:
         """The saved index if it is intact and made for ``dim`` and ``model``, else None."""

@@ -323,3 +323,21 @@ def test_a_huge_file_gets_its_start_indexed_and_says_so(env):
     assert Searcher(store, emb).search("unicorn outage", 3, mode="keyword") == []  # the tail was not kept
     assert store.catalog.stats()["files"] == 4 and store.catalog.stats()["skipped_files"] == 0
     store.close()
+
+
+def test_switching_back_to_a_model_never_trusts_its_old_vector_index(env):
+    """A full sync with model B drops model A's vectors; A's index saved earlier must not come back listing them."""
+    paths, root, emb = env
+    run(paths, root, emb).close()  # model A ("fake-bow-1") at 768-d: vectors-768 made for A
+    other = FakeEmbedder()
+    other.fingerprint = "fake-bow-2"
+    store = Store(paths, other.fingerprint, 256)
+    with Indexer(store, other) as ix:
+        list(ix.sync([root]))  # re-embeds everything with B, then drops A's vectors
+    store.close()
+    assert not (paths.data / "index" / "vectors-768.hnsw.json").exists()
+    back = Store(paths, emb.fingerprint, 768, readonly=True)
+    try:
+        assert back.vectors.ids() == set()  # none of A's vectors are left, so its index holds nothing
+    finally:
+        back.close()
