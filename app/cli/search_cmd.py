@@ -25,7 +25,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         "search",
         help="find files by meaning",
         description="Rank indexed files by how well they match QUERY (by meaning and by words), "
-        "each with its best passage.",
+        "each with its best passage. QUERY may hold operators: \"exact phrase\" (must appear), -word "
+        "(must not), type:pdf, in:folder-name, after:2025-01-31, before:2025-12-31; a QUERY of operators "
+        "only lists the newest files that follow them.",
     )
     p.add_argument("query", nargs="?", help="what you remember (not needed with --queries-file)")
     p.add_argument("-n", "--limit", type=int, default=10, help="how many files (default 10)")

@@ -96,10 +96,15 @@ class Filters:
     types: frozenset[str] = frozenset()  # extensions or extractor kinds, lower case
     folders: tuple[bytes, ...] = ()  # path prefixes (with a trailing separator)
     after_ns: int | None = None  # modified at or after
+    before_ns: int | None = None  # modified before
+    folder_names: tuple[str, ...] = ()  # every one a folder (or folders, "work/2024") on the file's path
+    match_all: tuple[str, ...] = ()  # FTS5 expressions some passage of the file must match (each)
+    match_none: tuple[str, ...] = ()  # FTS5 expressions no passage of the file may match
 
     @property
     def active(self) -> bool:
-        return bool(self.types or self.folders or self.after_ns is not None)
+        return bool(self.types or self.folders or self.after_ns is not None or self.before_ns is not None
+                    or self.folder_names or self.match_all or self.match_none)
 
 
 class Catalog:
@@ -442,6 +447,15 @@ class Catalog:
                 out[row[0]] = ChunkHit(*row)
         return out
 
+    def newest_first_chunks(self, filters: Filters, limit: int) -> list[int]:
+        """The first passage of each of the ``limit`` newest files that pass ``filters``."""
+        where, args = _filter_sql(filters)
+        rows = self._db.execute(
+            "SELECT min(c.id) FROM chunks c JOIN files fl ON fl.id = c.file_id"
+            f" WHERE 1 {where} GROUP BY fl.id ORDER BY max(fl.mtime_ns) DESC LIMIT ?", (*args, limit)
+        )
+        return [r[0] for r in rows]
+
     def allowed_chunk_ids(self, filters: Filters) -> np.ndarray:
         """Every chunk id that passes ``filters`` (for filtered vector search)."""
         where, args = _filter_sql(filters)
@@ -498,6 +512,20 @@ def _filter_sql(f: Filters) -> tuple[str, list]:
     if f.after_ns is not None:
         parts.append("fl.mtime_ns >= ?")
         args.append(f.after_ns)
+    if f.before_ns is not None:
+        parts.append("fl.mtime_ns < ?")
+        args.append(f.before_ns)
+    for name in f.folder_names:
+        parts.append("instr(lower(fl.display), lower(?)) > 0")
+        args.append(os.sep + name.replace("/", os.sep).replace("\\", os.sep) + os.sep)
+    files_matching = ("fl.id {} (SELECT m.file_id FROM chunks_fts JOIN chunks m ON m.id = chunks_fts.rowid"
+                      " WHERE chunks_fts MATCH ?)")
+    for expr in f.match_all:
+        parts.append(files_matching.format("IN"))
+        args.append(expr)
+    for expr in f.match_none:
+        parts.append(files_matching.format("NOT IN"))
+        args.append(expr)
     return "".join(f" AND {p}" for p in parts), args
 
 

@@ -55,3 +55,13 @@ def match_expression(query: str, most: int | None = None) -> str | None:
         else:
             parts.append('"' + term.replace('"', '""') + '"')
     return " OR ".join(dict.fromkeys(parts)) or None
+
+
+def phrase_expression(phrase: str) -> str | None:
+    """An FTS5 phrase matching ``phrase``'s words in order (stop words kept; CJK one character per token)."""
+    tokens: list[str] = []
+    for word in _WORD.findall(phrase):
+        tokens.extend(list(word) if _CJK_RUN.match(word) else [word.lower()])
+    if not tokens:
+        return None
+    return '"' + " ".join(t.replace('"', '""') for t in tokens) + '"'

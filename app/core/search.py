@@ -25,7 +25,8 @@ import numpy as np
 
 from app.core.catalog import ChunkHit, Filters, display_path, path_from_key
 from app.core.embedder import Embedder
-from app.core.fts_text import match_expression, query_terms
+from app.core.fts_text import match_expression, phrase_expression, query_terms
+from app.core.query import ParsedQuery, parse_query
 from app.core.snippets import make_snippet
 from app.core.store import Store
 
@@ -83,12 +84,27 @@ class Searcher:
         self.last_timings: dict[str, float] = {}
 
     def search(self, query: str, limit: int = 10, filters: Filters = Filters(), mode: str = "hybrid") -> list[Result]:
-        """The best ``limit`` files for ``query``; an empty query finds nothing."""
+        """The best ``limit`` files for ``query``; an empty query finds nothing.
+
+        ``query`` may hold operators (see :mod:`app.core.query`): they become
+        rules on top of ``filters``, and the rest is searched as usual. A query
+        of rules only lists the newest files that follow them.
+
+        Raises:
+            QueryError: an operator is malformed.
+        """
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}")
         query = query.strip()
         if not query or limit <= 0:
             return []
+        parsed = parse_query(query)
+        if parsed.operators:  # without any, the query goes on exactly as typed
+            filters = with_rules(filters, parsed)
+            query = parsed.text
+            if not query:
+                self.store.refresh()
+                return self._newest(limit, filters)
         t = time.perf_counter()
         timings: dict[str, float] = {}
         self.store.refresh()
@@ -160,6 +176,12 @@ class Searcher:
             for cid, score in dense.items()
         }
 
+    def _newest(self, limit: int, filters: Filters) -> list[Result]:
+        """The files that follow ``filters``, newest first, each with its first passage."""
+        hits = self.store.catalog.chunk_hits(self.store.catalog.newest_first_chunks(filters, limit), filters)
+        ordered = sorted(hits.values(), key=lambda h: -h.mtime_ns)
+        return [_result(0.0, hit, "") for hit in ordered]
+
     def _group(self, scores: dict[int, float], query: str, limit: int, filters: Filters) -> list[Result]:
         ranked = sorted(scores.items(), key=lambda kv: -kv[1])
         hits = self.store.catalog.chunk_hits([cid for cid, _ in ranked], filters)
@@ -172,6 +194,21 @@ class Searcher:
             if len(best) == limit:
                 break
         return [_result(score, hit, query) for score, hit in best.values()]
+
+
+def with_rules(filters: Filters, q: ParsedQuery) -> Filters:
+    """``filters`` narrowed by the rules of a parsed query (both hold: a type must pass both type lists)."""
+    types = filters.types & q.types if filters.types and q.types else filters.types or q.types
+    if filters.types and q.types and not types:
+        types = frozenset({"\0none"})  # two type lists with nothing in common: nothing passes
+    after = max((t for t in (filters.after_ns, q.after_ns) if t is not None), default=None)
+    before = min((t for t in (filters.before_ns, q.before_ns) if t is not None), default=None)
+    return Filters(
+        types=types, folders=filters.folders, after_ns=after, before_ns=before,
+        folder_names=filters.folder_names + q.folders,
+        match_all=filters.match_all + tuple(e for e in map(phrase_expression, q.phrases) if e),
+        match_none=filters.match_none + tuple(e for e in map(phrase_expression, q.excluded) if e),
+    )
 
 
 _IDENTIFIER = re.compile(r"\w_\w|[a-z][A-Z]|\w\.\w|[A-Za-z]\d|\d[A-Za-z]")

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.catalog import Filters
+from app.core.query import HINT as QUERY_HINT
 from app.core.search import Result
 from app.core.services import folder_filter
 from app.core.snippets import highlights
@@ -73,6 +74,7 @@ class SearchPanel(QWidget):
         self.box = QLineEdit(placeholderText="Describe what you are looking for…")
         self.box.setClearButtonEnabled(True)
         self.box.setAccessibleName("Search")
+        self.box.setToolTip(f"Describe it in your own words. Operators: {QUERY_HINT}")
         self.model = ResultsModel(self)
         self.view = QListView()
         self.view.setModel(self.model)

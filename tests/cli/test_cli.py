@@ -105,3 +105,26 @@ def test_status_groups_many_skipped_files_by_reason(capsys):
     assert out[-1].endswith("and 497 more (gemseek status --json lists them all)") and len(out) < 12
     _print_skipped(skipped[:2])
     assert capsys.readouterr().out.count("\n") == 2
+
+
+def test_search_operators_from_the_command_line(tmp_path, capsys):
+    from app.core.indexer import Indexer
+    from app.core.paths import Paths
+    from app.core.store import Store
+    from tests.helpers.fakes import FakeEmbedder
+
+    root = tmp_path / "docs"
+    (root / "letters").mkdir(parents=True)
+    (root / "letters" / "rent.txt").write_text("The monthly rent increases by five percent from March.")
+    (root / "notes.md").write_text("# Rent\n\nNotes about the monthly rent and the garden.")
+    emb = FakeEmbedder()
+    with Store(Paths.resolve(tmp_path / "home"), emb.fingerprint, 768) as store, Indexer(store, emb) as ix:
+        list(ix.sync([root]))
+    home = ["--home", str(tmp_path / "home")]
+    assert main([*home, "search", "--mode", "keyword", "--json", "monthly rent in:letters"]) == 0
+    found = [r["path"] for r in json.loads(capsys.readouterr().out)["results"]]
+    assert found == [str(root / "letters" / "rent.txt")]
+    assert main([*home, "search", "--mode", "keyword", "--json", "monthly rent -garden"]) == 0
+    assert [r["path"] for r in json.loads(capsys.readouterr().out)["results"]] == found
+    assert main([*home, "search", "--mode", "keyword", "rent after:last-week"]) == 1
+    assert "after: wants a date like 2025-01-31" in capsys.readouterr().err

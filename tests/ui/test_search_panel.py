@@ -154,3 +154,12 @@ def test_opening_a_planted_program_shows_it_instead(qtbot, panel, opened, monkey
         target.chmod(0o644)
     assert [Path(u.toLocalFile()) for u in opened] == [target.parent]
     assert "never starts a program" in panel.message.text()
+
+
+def test_operators_work_in_the_box_and_a_malformed_one_is_explained(qtbot, panel):
+    assert "type:pdf" in panel.box.toolTip() and "-word" in panel.box.toolTip()
+    type_query(qtbot, panel, "retry garden soup rent type:py")
+    assert names(panel) == ["retry.py"]
+    panel.box.setText("rent after:someday")
+    qtbot.waitUntil(lambda: "after: wants a date" in panel.message.text(), timeout=10_000)
+    assert panel.model.rowCount() == 0
