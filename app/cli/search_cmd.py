@@ -42,6 +42,21 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="answer every line of FILE (text, or JSON with a \"query\" field); one JSON line each")
     p.set_defaults(func=run)
 
+    s = sub.add_parser(
+        "similar",
+        help="find the files most like a file",
+        description="Rank indexed files by how close their content is to FILE's (from the stored vectors; "
+        "nothing is embedded), each with its closest passage. FILE itself is left out.",
+    )
+    s.add_argument("file", type=Path, metavar="FILE", help="an indexed file")
+    s.add_argument("-n", "--limit", type=int, default=10, help="how many files (default 10)")
+    s.add_argument("--type", help="only these file types, e.g. pdf,md (extensions or kinds)")
+    s.add_argument("--in", dest="folders", action="append", type=Path, metavar="DIR",
+                   help="only files under DIR (repeatable)")
+    s.add_argument("--after", help="only files modified on or after DATE (YYYY-MM-DD)")
+    s.add_argument("--json", action="store_true", help="print JSON")
+    s.set_defaults(func=run_similar)
+
 
 def _filters(args: argparse.Namespace) -> Filters:
     types = frozenset(t.strip().lower().lstrip(".") for t in (args.type or "").split(",") if t.strip())
@@ -92,6 +107,23 @@ def run(args: argparse.Namespace, paths: Paths) -> int:
     if args.json:
         print(json.dumps({"query": args.query, "results": [r.to_json() for r in results]}, ensure_ascii=False,
                          indent=2))
+        return 0
+    print_results(results, elapsed, sys.stdout.isatty())
+    return 0
+
+
+def run_similar(args: argparse.Namespace, paths: Paths) -> int:
+    if args.limit < 1:
+        raise GemseekError("--limit must be at least 1")
+    filters = _filters(args)
+    settings = settings_mod.load(paths.settings_file)
+    with SearchService(paths, settings, need_model=False) as service:
+        t0 = time.perf_counter()
+        results = service.searcher.similar(args.file.expanduser(), args.limit, filters)
+        elapsed = time.perf_counter() - t0
+    if args.json:
+        print(json.dumps({"similar_to": str(args.file), "results": [r.to_json() for r in results]},
+                         ensure_ascii=False, indent=2))
         return 0
     print_results(results, elapsed, sys.stdout.isatty())
     return 0

@@ -447,6 +447,9 @@ class Catalog:
                 out[row[0]] = ChunkHit(*row)
         return out
 
+    def chunk_ids_of_file(self, file_id: int) -> list[int]:
+        return [r[0] for r in self._db.execute("SELECT id FROM chunks WHERE file_id = ? ORDER BY seq", (file_id,))]
+
     def newest_first_chunks(self, filters: Filters, limit: int) -> list[int]:
         """The first passage of each of the ``limit`` newest files that pass ``filters``."""
         where, args = _filter_sql(filters)

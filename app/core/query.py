@@ -5,6 +5,7 @@
     type:pdf         only this file type (an extension or a kind; type:pdf,md for several)
     in:invoices      only files inside a folder of that name (in:work/2024 for a path part)
     after:2025-01-31 / before:2025-02-01   modified on or after / before that day
+    like:PATH        files whose content is closest to that file's (like:"a path with spaces")
 
 Everything else is searched by meaning, as without operators (a phrase's words
 are part of it too). Only these four ``key:`` words are operators, so
@@ -21,13 +22,14 @@ from datetime import datetime
 
 from app.core.errors import GemseekError
 
-OPERATORS = ("type", "in", "after", "before")
-HINT = ('"exact phrase" · -word · type:pdf · in:folder · after:2025-01-31 · before:2025-12-31')
+OPERATORS = ("type", "in", "after", "before", "like")
+HINT = ('"exact phrase" · -word · type:pdf · in:folder · after:2025-01-31 · before:2025-12-31 · '
+        'like:"path of a file" (similar files)')
 
 # A quoted phrase (closed, or open to the end), optionally negated; a key:value operator; a -word; a word.
 _TOKEN = re.compile(
     r'(?P<neg>-)?"(?P<phrase>[^"]*)(?:"|$)'
-    r"|(?<!\S)(?P<key>[A-Za-z]+):(?P<value>\S*)"
+    r'|(?<!\S)(?P<key>[A-Za-z]+):(?:"(?P<qvalue>[^"]*)(?:"|$)|(?P<value>\S*))'
     r"|(?<!\S)-(?P<excl>[^\W\d][\w'’.-]*)"
     r"|(?P<word>\S+)"
 )
@@ -48,11 +50,12 @@ class ParsedQuery:
     folders: tuple[str, ...] = ()  # folder names or path parts, as typed
     after_ns: int | None = None
     before_ns: int | None = None
+    like: str | None = None  # a file whose similar files are wanted
     operators: tuple[str, ...] = field(default=(), compare=False)  # what was recognised, for display
 
     @property
     def has_rules(self) -> bool:
-        return bool(self.phrases or self.excluded or self.types or self.folders
+        return bool(self.phrases or self.excluded or self.types or self.folders or self.like
                     or self.after_ns is not None or self.before_ns is not None)
 
 
@@ -68,6 +71,7 @@ def parse_query(query: str) -> ParsedQuery:
     types: set[str] = set()
     folders: list[str] = []
     after = before = None
+    like = None
     seen: list[str] = []
     for m in _TOKEN.finditer(query):
         if m.group("phrase") is not None:
@@ -82,7 +86,8 @@ def parse_query(query: str) -> ParsedQuery:
                 words.append(phrase)
                 seen.append(f'"{phrase}"')
         elif m.group("key") is not None and m.group("key").lower() in OPERATORS:
-            key, value = m.group("key").lower(), m.group("value").strip()
+            key = m.group("key").lower()
+            value = (m.group("qvalue") if m.group("qvalue") is not None else m.group("value")).strip()
             if not value:
                 raise QueryError(f"{key}: needs a value, e.g. {_EXAMPLE[key]}")
             seen.append(f"{key}:{value}")
@@ -90,6 +95,8 @@ def parse_query(query: str) -> ParsedQuery:
                 types.update(t.lower().lstrip(".") for t in value.split(",") if t.strip(". "))
             elif key == "in":
                 folders.append(value.strip("/\\"))
+            elif key == "like":
+                like = value
             elif key == "after":
                 after = _day(key, value)
             else:
@@ -101,13 +108,18 @@ def parse_query(query: str) -> ParsedQuery:
             words.append(m.group(0))
     if after is not None and before is not None and before <= after:
         raise QueryError("before: must be a later day than after:")
+    if like is not None and (words or excluded):
+        raise QueryError("like: finds the files most like one file; search for words separately "
+                         "(type:, in:, after: and before: still apply)")
     return ParsedQuery(
         text=" ".join(words), phrases=tuple(phrases), excluded=tuple(excluded), types=frozenset(types),
-        folders=tuple(f for f in folders if f), after_ns=after, before_ns=before, operators=tuple(seen),
+        folders=tuple(f for f in folders if f), after_ns=after, before_ns=before, like=like,
+        operators=tuple(seen),
     )
 
 
-_EXAMPLE = {"type": "type:pdf", "in": "in:invoices", "after": "after:2025-01-31", "before": "before:2025-12-31"}
+_EXAMPLE = {"type": "type:pdf", "in": "in:invoices", "after": "after:2025-01-31", "before": "before:2025-12-31",
+            "like": 'like:"/home/me/report.pdf"'}
 
 
 def _day(key: str, value: str) -> int:

@@ -23,8 +23,9 @@ from pathlib import Path
 
 import numpy as np
 
-from app.core.catalog import ChunkHit, Filters, display_path, path_from_key
+from app.core.catalog import ChunkHit, Filters, display_path, path_from_key, path_key
 from app.core.embedder import Embedder
+from app.core.errors import GemseekError
 from app.core.fts_text import match_expression, phrase_expression, query_terms
 from app.core.query import ParsedQuery, parse_query
 from app.core.snippets import make_snippet
@@ -101,6 +102,8 @@ class Searcher:
         parsed = parse_query(query)
         if parsed.operators:  # without any, the query goes on exactly as typed
             filters = with_rules(filters, parsed)
+            if parsed.like:
+                return self.similar(Path(parsed.like).expanduser(), limit, filters)
             query = parsed.text
             if not query:
                 self.store.refresh()
@@ -175,6 +178,42 @@ class Searcher:
             cid: score + (w * keyword[cid] / top if top > 0 and cid in keyword else 0.0)
             for cid, score in dense.items()
         }
+
+    def similar(self, path: Path, limit: int = 10, filters: Filters = Filters()) -> list[Result]:
+        """The files whose content is closest to ``path``'s (itself left out), each with its closest passage.
+
+        Uses the stored vectors only: the file's passages are averaged into one
+        direction, and every other passage is scored against it.
+
+        Raises:
+            GemseekError: ``path`` is not indexed (or has no vectors yet).
+        """
+        self.store.refresh()
+        catalog = self.store.catalog
+        record = next((r for r in map(catalog.get_file, dict.fromkeys(path_key(p) for p in (
+            path.absolute(), path.resolve()))) if r is not None), None)
+        if record is None or record.status != "indexed":
+            why = f" (skipped: {record.reason})" if record is not None and record.reason else ""
+            raise GemseekError(f"{path} is not in the index{why}")
+        own = catalog.chunk_ids_of_file(record.id)
+        ids, vecs = catalog.chunk_vectors(own, self.store.model)
+        if len(ids) == 0:
+            raise GemseekError(f"{path} has no vectors for the model in use yet; try again when indexing is done")
+        vecs /= np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
+        centre = vecs.mean(axis=0)
+        centre /= max(float(np.linalg.norm(centre)), 1e-12)
+        mine = set(own)
+        if filters.active:
+            ok = set(catalog.allowed_chunk_ids(filters).tolist()) - mine
+            reachable, allowed = len(ok), ok.__contains__
+        else:
+            reachable, allowed = len(self.store.vectors.ids() - mine), (lambda c: c not in mine)
+        k = min(self.options.vector_candidates * 2, reachable)  # hnswlib cannot return more than pass the filter
+        if k == 0:
+            return []
+        found, _ = self.store.vectors.search(centre, k, allowed)
+        scores = self._exact(centre, found.tolist())
+        return self._group(scores, "", limit, filters)
 
     def _newest(self, limit: int, filters: Filters) -> list[Result]:
         """The files that follow ``filters``, newest first, each with its first passage."""

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListView,
+    QMenu,
     QSplitter,
     QTextBrowser,
     QVBoxLayout,
@@ -35,6 +36,7 @@ from app.ui.result_delegate import ResultDelegate
 from app.ui.results_model import ResultsModel, marked_html
 from app.ui.workers import SearchClient, SearchRequest
 
+SIMILAR_KEYS = "Ctrl+Shift+F"
 DEBOUNCE_MS = 15  # coalesces bursts (paste, key repeat); a query takes ~30 ms and stale ones are skipped
 
 TYPE_GROUPS: tuple[tuple[str, frozenset[str]], ...] = (
@@ -130,6 +132,9 @@ class SearchPanel(QWidget):
 
         QShortcut(QKeySequence("Ctrl+Shift+C"), self, activated=self.copy_path)
         QShortcut(QKeySequence("Ctrl+Return"), self, activated=self.reveal_current)
+        QShortcut(QKeySequence(SIMILAR_KEYS), self, activated=self.find_similar)
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.view.customContextMenuRequested.connect(self._context_menu)
 
     # -- requests ----------------------------------------------------------
     def set_roots(self, roots: tuple[str, ...]) -> None:
@@ -206,6 +211,34 @@ class SearchPanel(QWidget):
         r = self.current()
         if r is not None and reveal_file(r.path) is None:
             self.message.setText(f"Could not show {r.path} in its folder")
+
+    def find_similar(self) -> None:
+        """Search for the files most like the current result (``like:`` in the box, so it can be edited)."""
+        r = self.current()
+        if r is not None:
+            self.box.setText(f'like:"{r.path}"')
+            self.search_now()
+
+    def context_menu(self) -> QMenu | None:
+        """The menu for the current result: open, show in folder, copy the path, find similar files."""
+        if self.current() is None:
+            return None
+        menu = QMenu(self)
+        menu.addAction("Open", self.open_current)
+        menu.addAction("Show in folder", self.reveal_current)
+        menu.addAction("Copy path", self.copy_path)
+        menu.addSeparator()
+        similar = menu.addAction("Find similar files", self.find_similar)
+        similar.setShortcut(QKeySequence(SIMILAR_KEYS))
+        return menu
+
+    def _context_menu(self, pos) -> None:
+        index = self.view.indexAt(pos)
+        if index.isValid():
+            self.view.setCurrentIndex(index)
+        menu = self.context_menu()
+        if menu is not None:
+            menu.exec(self.view.viewport().mapToGlobal(pos))
 
     def copy_path(self) -> None:
         r = self.current()

@@ -128,3 +128,33 @@ def test_search_operators_from_the_command_line(tmp_path, capsys):
     assert [r["path"] for r in json.loads(capsys.readouterr().out)["results"]] == found
     assert main([*home, "search", "--mode", "keyword", "rent after:last-week"]) == 1
     assert "after: wants a date like 2025-01-31" in capsys.readouterr().err
+
+
+def test_similar_files_from_the_command_line(tmp_path, capsys, tiny_gguf):
+    import shutil
+
+    from app.core.indexer import Indexer
+    from app.core.paths import Paths
+    from app.core.settings import Settings
+    from app.core.store import Store
+    from tests.helpers.fakes import FakeEmbedder, write_engine_record
+
+    paths = Paths.resolve(tmp_path / "home")
+    paths.gguf_file("F32").parent.mkdir(parents=True)
+    shutil.copy(tiny_gguf("F32"), paths.gguf_file("F32"))
+    rec = write_engine_record(paths, Settings(), "F32")  # the model in use: its vectors are the stored ones
+    root = tmp_path / "docs"
+    root.mkdir()
+    (root / "rent.txt").write_text("The landlord raises the monthly rent by five percent from March.")
+    (root / "lease.txt").write_text("The lease says the landlord may raise the monthly rent once a year.")
+    (root / "garden.md").write_text("# Garden\n\nPlant tomatoes in May and water them daily.")
+    emb = FakeEmbedder()
+    emb.fingerprint = rec.fingerprint
+    with Store(paths, emb.fingerprint, 768) as store, Indexer(store, emb) as ix:
+        list(ix.sync([root]))
+    home = ["--home", str(tmp_path / "home")]
+    assert main([*home, "similar", str(root / "rent.txt"), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert [r["path"] for r in out["results"]] == [str(root / "lease.txt"), str(root / "garden.md")]
+    assert main([*home, "similar", str(root / "nope.txt")]) == 1
+    assert "is not in the index" in capsys.readouterr().err

@@ -95,3 +95,26 @@ def test_a_query_without_operators_is_searched_exactly_as_typed(store, monkeypat
     Searcher(store, emb).search("rent   increase:  soon", 5)
     assert seen == ["rent   increase:  soon"]
 
+
+
+def test_like_finds_the_closest_other_files_from_stored_vectors(store, monkeypatch):  # noqa: F811
+    emb = FakeEmbedder(256)
+    monkeypatch.setattr(emb, "embed_query", lambda *a, **k: pytest.fail("similar files must not embed anything"))
+    s = Searcher(store, emb)
+    rent = store.root / "letters/rent.txt"
+    results = s.similar(rent, 3)
+    assert rent not in [r.path for r in results] and len(results) == 3
+    assert results[0].passage and results[0].score > results[-1].score
+    via_box = s.search(f'like:"{rent}"', 3)
+    assert [r.path for r in via_box] == [r.path for r in results]
+    assert [r.path.name for r in s.search(f"like:{rent} type:md", 3)] == ["garden.md"]
+
+
+def test_like_explains_a_file_that_is_not_indexed(store, tmp_path):  # noqa: F811
+    from app.core.errors import GemseekError
+
+    with pytest.raises(GemseekError, match="is not in the index"):
+        Searcher(store, FakeEmbedder(256)).search(f'like:"{tmp_path / "nope.txt"}"', 3)
+    with pytest.raises(QueryError, match="like: finds the files most like one file"):
+        parse_query("like:/x/y.txt rent")
+    assert parse_query('like:"/home/me/My Docs/a b.pdf" type:pdf').like == "/home/me/My Docs/a b.pdf"

@@ -163,3 +163,16 @@ def test_operators_work_in_the_box_and_a_malformed_one_is_explained(qtbot, panel
     panel.box.setText("rent after:someday")
     qtbot.waitUntil(lambda: "after: wants a date" in panel.message.text(), timeout=10_000)
     assert panel.model.rowCount() == 0
+
+
+def test_find_similar_from_a_result(qtbot, panel):
+    type_query(qtbot, panel, "HTTP retry backoff")
+    first = panel.current()
+    menu = panel.context_menu()
+    labels = [a.text() for a in menu.actions() if a.text()]
+    assert labels == ["Open", "Show in folder", "Copy path", "Find similar files"]
+    with qtbot.waitSignal(panel.searched, timeout=10_000) as blocker:
+        next(a for a in menu.actions() if a.text() == "Find similar files").trigger()
+    assert panel.box.text() == f'like:"{first.path}"' and blocker.args[0].query == panel.box.text()
+    assert first.path not in [panel.model.result(i).path for i in range(panel.model.rowCount())]
+    assert panel.model.rowCount() > 0
