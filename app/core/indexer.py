@@ -205,6 +205,8 @@ class Indexer:
             for record in catalog.iter_files():
                 if _outside(path_from_key(record.path), roots):
                     plan.gone[record.path] = record
+        # What the user touched last is what they look for first: newest files are indexed first.
+        plan.todo.sort(key=lambda f: -f.mtime_ns)
         return plan
 
     def _consider(self, item: Found | Problem, plan: _Plan) -> None:

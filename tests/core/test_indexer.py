@@ -341,3 +341,17 @@ def test_switching_back_to_a_model_never_trusts_its_old_vector_index(env):
         assert back.vectors.ids() == set()  # none of A's vectors are left, so its index holds nothing
     finally:
         back.close()
+
+
+def test_the_newest_files_are_indexed_first(env):
+    paths, root, emb = env
+    for i in range(6):
+        f = root / f"note-{i}.txt"
+        f.write_text(f"note {i} about something")
+        os.utime(f, (1_600_000_000 + i * 1000, 1_600_000_000 + i * 1000))
+    os.utime(root / "letter.txt", (1_900_000_000, 1_900_000_000))  # edited most recently
+    run(paths, root, emb).close()
+    order = [t for t in emb.embedded if "note" in t and "about something" in t]
+    firsts = [next(i for i, t in enumerate(emb.embedded) if f"note {n} about" in t) for n in range(6)]
+    assert firsts == sorted(firsts, reverse=True) and order  # note-5 (newest) before note-0
+    assert next(i for i, t in enumerate(emb.embedded) if "monthly rent" in t) < min(firsts)
