@@ -27,8 +27,9 @@ def eval_queries(eval_dir: Path = EVAL_DIR) -> list[str]:
 
 
 def corpus_dir(eval_dir: Path = EVAL_DIR) -> Path:
-    """Unpack corpus.tar.gz once into the temp folder and return the corpus root."""
-    target = Path(tempfile.gettempdir()) / "gemseek-bench-corpus"
+    """Unpack the set's corpus.tar.gz once into the temp folder and return the corpus root."""
+    name = "gemseek-bench-corpus" if eval_dir == EVAL_DIR else f"gemseek-bench-corpus-{eval_dir.name}"
+    target = Path(tempfile.gettempdir()) / name
     root = target / "corpus"
     if not root.is_dir():
         target.mkdir(parents=True, exist_ok=True)

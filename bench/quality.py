@@ -1,6 +1,9 @@
-"""Search quality on ../shared/eval: index the dev corpus with the real model, score every mode and dimension.
+"""Search quality on both evaluation sets: index each corpus with the real model, score every mode and dimension.
 
-    python bench/quality.py [--dims 768,512,256,128] [--modes hybrid,vector,keyword] [--reuse]
+    python bench/quality.py [--set dev|eval2|both] [--dims 768,512,256,128] [--modes hybrid,vector,keyword] [--reuse]
+
+The sets: ``dev`` is ../shared/eval (tuned on), ``eval2`` is bench/eval2 (held
+out: built from other Debian packages, never tuned on; see its README).
 
 Runs the real command line: ``gemseek index`` on the unpacked corpus, then
 ``gemseek search --queries-file --json`` once per dimension and mode (the
@@ -8,9 +11,10 @@ dimension is switched in the settings, so the vector index is rebuilt from
 stored vectors without re-embedding), and scores each run with the set's own
 ``evaluate.py``. Prints a table and writes bench/out/quality.json.
 
-The bench home lives in bench/out/quality-home; models are shared with the
-default models folder unless GEMSEEK_MODELS says otherwise. ``--reuse`` keeps an
-existing index (for trying search settings quickly).
+The bench homes live in bench/out/quality-home (dev) and quality-home-eval2;
+models are shared with the default models folder unless GEMSEEK_MODELS says
+otherwise. ``--reuse`` keeps an existing index (for trying search settings
+quickly). Writes bench/out/quality.json (dev) and quality-eval2.json.
 """
 
 from __future__ import annotations
@@ -30,27 +34,28 @@ sys.path.insert(0, str(ROOT))
 from bench.corpus import EVAL_DIR, corpus_dir
 
 OUT = ROOT / "bench" / "out"
+SETS = {"dev": EVAL_DIR, "eval2": ROOT / "bench" / "eval2"}
 HOME = OUT / "quality-home"
 KINDS = ("ALL", "code", "crosslingual", "keyword", "paraphrase")
 
 
-def gemseek(*args: str, env: dict, capture: bool = True) -> str:
-    proc = subprocess.run([sys.executable, "-m", "app", "--home", str(HOME), *args], cwd=ROOT, env=env,
+def gemseek(*args: str, env: dict, capture: bool = True, home: Path = HOME) -> str:
+    proc = subprocess.run([sys.executable, "-m", "app", "--home", str(home), *args], cwd=ROOT, env=env,
                           capture_output=capture, text=True, check=False)
     if proc.returncode != 0:
         raise SystemExit(f"gemseek {' '.join(args)} failed:\n{proc.stderr if capture else ''}")
     return proc.stdout if capture else ""
 
 
-def set_dimension(dim: int) -> None:
-    settings_file = HOME / "config" / "settings.json"
+def set_dimension(dim: int, home: Path = HOME) -> None:
+    settings_file = home / "config" / "settings.json"
     data = json.loads(settings_file.read_text())
     data["dimension"] = dim
     settings_file.write_text(json.dumps(data))
 
 
-def score(run_file: Path) -> dict:
-    out = subprocess.run([sys.executable, str(EVAL_DIR / "evaluate.py"), str(EVAL_DIR / "queries.jsonl"),
+def score(run_file: Path, set_dir: Path = EVAL_DIR) -> dict:
+    out = subprocess.run([sys.executable, str(EVAL_DIR / "evaluate.py"), str(set_dir / "queries.jsonl"),
                           str(run_file)], capture_output=True, text=True, check=True).stdout
     table = {}
     for line in out.splitlines():
@@ -61,16 +66,16 @@ def score(run_file: Path) -> dict:
     return table
 
 
-def run_queries(mode: str, corpus: Path, env: dict) -> Path:
-    queries = [json.loads(x) for x in (EVAL_DIR / "queries.jsonl").read_text().splitlines() if x.strip()]
+def run_queries(mode: str, corpus: Path, env: dict, set_dir: Path = EVAL_DIR, tag: str = "") -> Path:
+    queries = [json.loads(x) for x in (set_dir / "queries.jsonl").read_text().splitlines() if x.strip()]
     qfile = OUT / "quality-queries.txt"
     qfile.write_text("\n".join(q["query"] for q in queries) + "\n", encoding="utf-8")
     t0 = time.perf_counter()
     lines = gemseek("search", "--queries-file", str(qfile), "--json", "-n", "10", "--mode", mode,
-                    env=env).splitlines()
+                    env=env, home=OUT / f"quality-home{tag}").splitlines()
     elapsed = time.perf_counter() - t0
     prefix = str(corpus) + os.sep
-    run_file = OUT / f"quality-run-{mode}.jsonl"
+    run_file = OUT / f"quality-run{tag}-{mode}.jsonl"
     with run_file.open("w", encoding="utf-8") as f:
         for q, line in zip(queries, lines):
             got = json.loads(line)
@@ -83,6 +88,7 @@ def run_queries(mode: str, corpus: Path, env: dict) -> Path:
 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--set", choices=("dev", "eval2", "both"), default="both")
     p.add_argument("--dims", default="768,512,256,128")
     p.add_argument("--modes", default="hybrid,vector,keyword")
     p.add_argument("--reuse", action="store_true", help="keep an existing bench index")
@@ -92,39 +98,49 @@ def main() -> int:
         from app.core.paths import Paths
 
         env["GEMSEEK_MODELS"] = str(Paths.resolve().models)
-    corpus = corpus_dir()
     OUT.mkdir(parents=True, exist_ok=True)
-    if not args.reuse and HOME.exists():
-        shutil.rmtree(HOME)
+    for name in ("dev", "eval2") if args.set == "both" else (args.set,):
+        run_set(name, args, env)
+    return 0
+
+
+def run_set(name: str, args: argparse.Namespace, env: dict) -> None:
+    set_dir = SETS[name]
+    tag = "" if name == "dev" else f"-{name}"
+    home = OUT / f"quality-home{tag}"
+    corpus = corpus_dir(set_dir)
+    print(f"== {name} ({set_dir})")
+    if not args.reuse and home.exists():
+        shutil.rmtree(home)
     t0 = time.perf_counter()
-    gemseek("index", str(corpus), env=env, capture=False)
+    gemseek("index", str(corpus), env=env, capture=False, home=home)
     index_s = time.perf_counter() - t0
-    status = json.loads(gemseek("status", "--json", env=env))
+    status = json.loads(gemseek("status", "--json", env=env, home=home))
     print(f"indexed {status['files']} files, {status['chunks']} chunks in {index_s:.0f} s")
 
     results: dict[str, dict] = {}
     modes = args.modes.split(",")
     for dim in map(int, args.dims.split(",")):
-        set_dimension(dim)
+        set_dimension(dim, home)
         for mode in modes:
             if mode == "keyword" and dim != int(args.dims.split(",")[0]):
                 continue  # keyword search does not depend on the dimension
-            name = "keyword" if mode == "keyword" else f"{mode} {dim}"
-            results[name] = score(run_queries(mode, corpus, env))
-            print(f"{name:>12}: nDCG@10 {results[name]['ALL']['nDCG@10']:.3f}")
-    set_dimension(int(args.dims.split(",")[0]))
+            label = "keyword" if mode == "keyword" else f"{mode} {dim}"
+            results[label] = score(run_queries(mode, corpus, env, set_dir, tag), set_dir)
+            print(f"{label:>12}: nDCG@10 {results[label]['ALL']['nDCG@10']:.3f}")
+    set_dimension(int(args.dims.split(",")[0]), home)
 
     print("\n| configuration | " + " | ".join(f"{k} (n={int(results[next(iter(results))][k]['n'])})" for k in KINDS)
           + " | recall@10 | MRR@10 |")
     print("|---" * (len(KINDS) + 3) + "|")
-    for name, table in results.items():
+    for label, table in results.items():
         cells = " | ".join(f"{table[k]['nDCG@10']:.3f}" for k in KINDS)
-        print(f"| {name} | {cells} | {table['ALL']['recall@10']:.3f} | {table['ALL']['MRR@10']:.3f} |")
-    (OUT / "quality.json").write_text(json.dumps(
-        {"files": status["files"], "chunks": status["chunks"], "index_seconds": round(index_s, 1),
+        print(f"| {label} | {cells} | {table['ALL']['recall@10']:.3f} | {table['ALL']['MRR@10']:.3f} |")
+    out = OUT / f"quality{tag}.json"
+    out.write_text(json.dumps(
+        {"set": name, "files": status["files"], "chunks": status["chunks"], "index_seconds": round(index_s, 1),
          "results": results}, indent=2) + "\n")
-    print(f"wrote {OUT / 'quality.json'}")
-    return 0
+    print(f"wrote {out}")
 
 
 if __name__ == "__main__":
