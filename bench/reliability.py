@@ -114,13 +114,14 @@ def index_kills(work: Path, kills: int, rng: random.Random, *, switch: bool) -> 
         if ended:
             finished += 1
             if not switch:  # all indexed: start over on a fresh home so the kills keep landing in work
-                known = _check_index(paths, known, dim, model, True, failures)
+                known = _check_index(paths, known, dim, model, True, failures)  # finished: all embedded
                 _reset(work / "home")
                 known = set()
                 continue
         else:
             done += 1
-        known = _check_index(paths, known, dim, model, not switch, failures)
+        # Killed while embedding (keywords come first) or switching: some passages may wait for vectors.
+        known = _check_index(paths, known, dim, model, ended and not switch, failures)
     return {"kills": done, "runs_that_finished": finished, "failures": failures}
 
 

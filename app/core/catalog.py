@@ -371,13 +371,26 @@ class Catalog:
             last = got[-1][0]
             yield _as_matrix([g[0] for g in got], [g[1] for g in got])
 
-    def chunks_without_vectors(self, model: str) -> list[tuple[str, str, str]]:
-        """(text_hash, title, text) of every distinct chunk text lacking a vector for ``model``."""
-        return self._db.execute(
-            "SELECT c.text_hash, min(c.title), min(c.text) FROM chunks c LEFT JOIN vectors v"
-            " ON v.text_hash = c.text_hash AND v.model = ? WHERE v.text_hash IS NULL GROUP BY c.text_hash",
-            (model,),
-        ).fetchall()
+    def hashes_without_vectors(self, model: str) -> list[str]:
+        """Every distinct chunk text lacking a vector for ``model``, in the order to embed them: each file's first
+        two passages before any third, newest files first."""
+        return [r[0] for r in self._db.execute(
+            "SELECT c.text_hash FROM chunks c JOIN files f ON f.id = c.file_id LEFT JOIN vectors v"
+            " ON v.text_hash = c.text_hash AND v.model = ? WHERE v.text_hash IS NULL GROUP BY c.text_hash"
+            " ORDER BY min(c.seq > 1), max(f.mtime_ns) DESC, min(c.seq), min(c.id)", (model,))]
+
+    def texts_of_hashes(self, hashes: Sequence[str]) -> list[tuple[str, str, str]]:
+        """(text_hash, title, text) of each hash that a chunk still has, in the order given."""
+        found: dict[str, tuple[str, str, str]] = {}
+        for i in range(0, len(hashes), 500):
+            part = list(hashes[i : i + 500])
+            marks = ",".join("?" * len(part))
+            for row in self._db.execute(
+                f"SELECT text_hash, min(title), min(text) FROM chunks WHERE text_hash IN ({marks}) GROUP BY text_hash",
+                part,
+            ):
+                found[row[0]] = row
+        return [found[h] for h in hashes if h in found]
 
     def chunk_ids_with_hashes(self, hashes: Sequence[str]) -> list[int]:
         ids: list[int] = []
@@ -446,6 +459,9 @@ class Catalog:
             ):
                 out[row[0]] = ChunkHit(*row)
         return out
+
+    def chunk_count(self) -> int:
+        return int(self._scalar("SELECT count(*) FROM chunks") or 0)
 
     def chunk_ids_of_file(self, file_id: int) -> list[int]:
         return [r[0] for r in self._db.execute("SELECT id FROM chunks WHERE file_id = ? ORDER BY seq", (file_id,))]

@@ -51,6 +51,9 @@ class IndexOptions:
     chunk_timeout: float = 30.0  # cutting one file into passages (in this process, so checked as it goes)
     max_passages: int = 2000  # per file (~500k tokens, minutes of embedding): a huge log gets its start indexed
     save_every: float = 30.0
+    # Keyword search covers every file before any is embedded (reading and cutting is fast, embedding
+    # slow); then passages are embedded newest file first, each file's first passages before the rest.
+    keywords_first: bool = True
     group_tokens: int = 2048  # embed several small files together, up to this many tokens
     # Passage titles and shapes, each measured on the eval set (bench/RESULTS.md):
     title: str = "both"  # "both" (file name — document title), "document" or "file"
@@ -162,8 +165,8 @@ class Indexer:
         try:
             yield from self._index(plan, cancel)
             self._forget(plan)
+            yield from self._backfill(cancel)
             if full:
-                yield from self._backfill(cancel)
                 self.store.forget_other_models()  # before their vectors go: a kill in between must not trust them
                 with self.store.catalog.write():
                     dropped = self.store.catalog.drop_orphan_vectors(self.store.model)
@@ -380,7 +383,7 @@ class Indexer:
         missing = catalog.missing_vectors((c.text_hash for c in chunks), model)
         todo = list({c.text_hash: c for c in chunks if c.text_hash in missing}.values())
         fresh: dict[str, np.ndarray] = {}
-        if todo:
+        if todo and not self.options.keywords_first:
             vecs = self.embedder.embed_documents([c.text for c in todo], [c.title for c in todo], full=True)
             fresh = {c.text_hash: v for c, v in zip(todo, vecs)}
         added: list[int] = []
@@ -396,8 +399,8 @@ class Indexer:
                 added += a
                 removed += r
         self.store.vectors.remove(removed)
-        self.store.add_vectors(*catalog.chunk_vectors(added, model))
-        return sum(c.tokens for c in todo)
+        self.store.add_vectors(*catalog.chunk_vectors(added, model))  # those whose text has a vector already
+        return sum(c.tokens for c in todo) if fresh else 0
 
     def _forget(self, plan: _Plan) -> None:
         """Drop files that are gone, record problems found while walking."""
@@ -411,22 +414,29 @@ class Indexer:
         self.store.vectors.remove(removed)
 
     def _backfill(self, cancel: CancelToken) -> Iterator[Progress]:
-        """Embed chunks that have no vector for the current model (after a model change)."""
+        """Embed the passages that have no vector for the current model: after keyword-first indexing or a
+        model change. Newest files first, and every file's first two passages before anyone's third."""
         catalog, model = self.store.catalog, self.store.model
-        pending = catalog.chunks_without_vectors(model)
+        pending = catalog.hashes_without_vectors(model)
         if not pending:
             return
         total = len(pending)
+        started = time.monotonic()
+        yield Progress("embed", 0, total, "passages", f"Embedding {total:,} passages")
         for start in range(0, total, 64):
             cancel.check()
-            part = pending[start : start + 64]
+            part = catalog.texts_of_hashes(pending[start : start + 64])
+            if not part:
+                continue
             vecs = self.embedder.embed_documents([p[2] for p in part], [p[1] for p in part], full=True)
             with catalog.write():
                 catalog.put_vectors({p[0]: v for p, v in zip(part, vecs)}, model)
             ids, full = catalog.chunk_vectors(catalog.chunk_ids_with_hashes([p[0] for p in part]), model)
             self.store.add_vectors(ids, full)
             self.store.save(every=self.options.save_every)
-            yield Progress("embed", min(start + 64, total), total, "chunks", "Embedding with the new model")
+            done = min(start + 64, total)
+            rate = done / max(time.monotonic() - started, 1e-6)
+            yield Progress("embed", done, total, "passages", f"Embedding passages ({rate:.1f} passages/s)")
 
 
 def _title(mode: str, name: str, doc_title: str | None) -> str:

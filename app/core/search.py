@@ -16,6 +16,7 @@ and none for a sentence.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import time
 from dataclasses import dataclass
@@ -40,6 +41,10 @@ class SearchOptions:
     vector_candidates: int = 100
     keyword_candidates: int = 100
     keyword_weight: float = 0.1  # bonus for the best keyword match of a keyword-style query, in cosine units
+    # A result is a weak match when its score is under weak_floor, or more than weak_gap under the best
+    # result's: calibrated with bench/weak_matches.py (bench/RESULTS.md, "Weak matches").
+    weak_floor: float = 0.0
+    weak_gap: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -60,6 +65,7 @@ class Result:
     ext: str
     modified: float  # seconds since the epoch
     passage: str = ""  # the whole matching passage, for a preview
+    weak: bool = False  # shown below the real matches, as a weaker one (see SearchOptions)
 
     def to_json(self) -> dict:
         return {
@@ -72,6 +78,7 @@ class Result:
             "title": self.title,
             "type": self.kind or self.ext,
             "modified": self.modified,
+            "weak": self.weak,
         }
 
 
@@ -133,7 +140,11 @@ class Searcher:
             extra = [c for c in keyword if c not in dense]
             dense.update(self._exact(q, extra))
         scores = self._fuse(dense, keyword, mode, query)
+        if mode == "hybrid" and self.store.pending_vectors():
+            scores.update(self._not_embedded_yet(query, filters, scores))
         results = self._group(scores, query, limit, filters)
+        if mode != "keyword":  # keyword scores (BM25) are on another scale, and ask for the words anyway
+            results = self.mark_weak(results)
         timings["total"] = time.perf_counter() - t
         self.last_timings = timings
         return results
@@ -165,6 +176,18 @@ class Searcher:
         if match is None:
             return {}
         return dict(self.store.catalog.fts_search(match, self.options.keyword_candidates, filters, newest=newest))
+
+    def _not_embedded_yet(self, query: str, filters: Filters, scores: dict[int, float]) -> dict[int, float]:
+        """Keyword matches among passages that have no vector yet (indexing embeds after it reads): ranked by
+        BM25 and placed just under the best semantic score, so a file is found by its words until its meaning
+        is in."""
+        ranked = self._keyword_candidates(query, filters)
+        waiting = {c: s for c, s in ranked.items() if c not in scores and c not in self.store.vectors}
+        top = max(ranked.values(), default=0.0)
+        if not waiting or top <= 0:
+            return {}
+        ceiling = 0.9 * max(scores.values(), default=0.5)
+        return {c: ceiling * s / top for c, s in waiting.items()}
 
     # -- scoring -----------------------------------------------------------
     def _fuse(self, dense: dict[int, float], keyword: dict[int, float], mode: str, query: str) -> dict[int, float]:
@@ -214,6 +237,14 @@ class Searcher:
         found, _ = self.store.vectors.search(centre, k, allowed)
         scores = self._exact(centre, found.tolist())
         return self._group(scores, "", limit, filters)
+
+    def mark_weak(self, results: list[Result]) -> list[Result]:
+        """Mark the results that are weak matches (see :class:`SearchOptions`); the order stays."""
+        if not results:
+            return results
+        o = self.options
+        bar = max(o.weak_floor, results[0].score - o.weak_gap)
+        return [dataclasses.replace(r, weak=r.score < bar) for r in results]
 
     def _newest(self, limit: int, filters: Filters) -> list[Result]:
         """The files that follow ``filters``, newest first, each with its first passage."""

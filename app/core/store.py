@@ -140,6 +140,14 @@ class Store:
         if not self.readonly and (gone or missing):
             index.save(self._vector_file, generation, self.catalog.lineage())
 
+    def pending_vectors(self) -> bool:
+        """Whether some passages have no vector yet (keyword search finds them; vector search not yet)."""
+        generation = self.catalog.generation()
+        if getattr(self, "_pending_at", None) != generation:
+            self._pending_at = generation
+            self._pending = len(self.vectors) < self.catalog.chunk_count()
+        return self._pending
+
     def forget_other_models(self) -> None:
         """Make vector indexes saved for other models unloadable (their stored vectors are about to be dropped;
         loaded later, such an index would list passages that have no vector of its model any more)."""

@@ -74,6 +74,9 @@ class VectorIndex:
     def __len__(self) -> int:
         return len(self._live)
 
+    def __contains__(self, chunk_id: object) -> bool:
+        return chunk_id in self._live
+
     # -- changes -----------------------------------------------------------
     def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
         """Add vectors; full-size input is truncated to the index dimension.

@@ -214,8 +214,10 @@ class AppController(QObject):
             self.search_switched.emit(settings)
 
     def _coverage(self, p) -> None:
-        if p.stage == "index" and p.total:
-            text = f"still indexing: {p.done:,} of {p.total:,} files done"
+        if p.stage in ("index", "embed") and p.total:
+            text = (f"still indexing: {p.done:,} of {p.total:,} files read" if p.stage == "index" else
+                    f"still indexing: every file found by its words, {p.done:,} of {p.total:,} passages "
+                    "by meaning")
             self.window.search.set_coverage(text)
             self.quick.panel.set_coverage(text)
 

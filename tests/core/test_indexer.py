@@ -355,3 +355,31 @@ def test_the_newest_files_are_indexed_first(env):
     firsts = [next(i for i, t in enumerate(emb.embedded) if f"note {n} about" in t) for n in range(6)]
     assert firsts == sorted(firsts, reverse=True) and order  # note-5 (newest) before note-0
     assert next(i for i, t in enumerate(emb.embedded) if "monthly rent" in t) < min(firsts)
+
+
+def test_keywords_cover_every_file_before_anything_is_embedded(env):
+    """Reading and cutting is fast, embedding slow: every file is keyword-searchable first, then embedded
+    newest file first, each file's first passages before anyone's later ones."""
+    paths, root, emb = env
+    for i in range(4):
+        f = root / f"long-{i}.md"
+        f.write_text("\n\n".join(f"## Part {j}\n\n" + f"file {i} part {j} words marker{i}x{j} " * 30
+                                 for j in range(4)))
+        os.utime(f, (1_700_000_000 + i, 1_700_000_000 + i))
+    store = Store(paths, emb.fingerprint, 768)
+    stages = []
+    with Indexer(store, emb, IndexOptions(chunk_tokens=64, overlap_tokens=8)) as ix:
+        for p in ix.sync([root]):
+            stages.append(p.stage)
+            if p.stage == "embed" and p.done == 0:  # everything read, nothing embedded yet
+                assert emb.embedded == []
+                assert store.catalog.stats()["files"] == 7
+                hits = Searcher(store, emb).search("marker2x3", 3)
+                assert hits and hits[0].path.name == "long-2.md"  # found by its words alone
+    assert stages.index("embed") > stages.index("index")
+    firsts = [emb.embedded.index(next(t for t in emb.embedded if f"file {i} part 0" in t)) for i in range(4)]
+    laters = [emb.embedded.index(next(t for t in emb.embedded if f"file {i} part 3" in t)) for i in range(4)]
+    assert firsts == sorted(firsts, reverse=True)  # newest file's start first
+    assert max(firsts) < min(laters)  # every file's start before any file's end
+    assert store.vectors.ids() == set(store.catalog.live_chunk_ids().tolist())
+    store.close()

@@ -55,7 +55,7 @@ def test_kill_at_random_points_then_resume(tmp_path):
         child.wait()
         child.stdout.close()
         if catalog_path(paths).exists():
-            progress = check_consistent(paths)
+            progress = check_consistent(paths, complete=False)  # killed while embedding: some passages wait
             history.append(progress)
         if finished:
             break
@@ -90,7 +90,7 @@ def test_a_full_disk_stops_indexing_with_a_clear_message_and_loses_nothing(tmp_p
     full = _index_child(paths, root, fsize=biggest + 64_000)
     assert full.returncode == 3, full.stderr
     assert "is full" in full.stderr and "Traceback" not in full.stderr and str(paths.data) in full.stderr
-    assert check_consistent(paths) >= before  # what was indexed is still there, and opens as it is
+    assert check_consistent(paths, complete=False) >= before  # what was indexed is still there, and opens as it is
     again = _index_child(paths, root)  # space freed: the next run completes
     assert again.returncode == 0, again.stderr
     assert check_consistent(paths) == 65
