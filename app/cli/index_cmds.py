@@ -9,11 +9,13 @@ from pathlib import Path
 
 from app.cli.term import ProgressPrinter, human_bytes
 from app.core import settings as settings_mod
+from app.core.catalog import Catalog
 from app.core.errors import GemseekError
 from app.core.model_setup import active_type
 from app.core.paths import Paths
 from app.core.progress import Cancelled, CancelToken
-from app.core.services import IndexService, index_size, open_store_readonly
+from app.core.services import IndexService, index_size
+from app.core.store import catalog_path
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -98,14 +100,15 @@ def run_watch(args: argparse.Namespace, paths: Paths) -> int:
 
 def run_status(args: argparse.Namespace, paths: Paths) -> int:
     settings = settings_mod.load(paths.settings_file)
-    store = open_store_readonly(paths, settings)
+    # The catalog alone: counting never loads (or rebuilds) the vector index, which can be gigabytes.
+    catalog = Catalog(catalog_path(paths), readonly=True) if catalog_path(paths).is_file() else None
     try:
-        stats = store.catalog.stats() if store else {
+        stats = catalog.stats() if catalog else {
             "files": 0, "skipped_files": 0, "chunks": 0, "vectors": 0, "last_update": None}
-        skipped = store.catalog.skipped() if store else []
+        skipped = catalog.skipped() if catalog else []
     finally:
-        if store:
-            store.close()
+        if catalog:
+            catalog.close()
     status = {
         "roots": list(settings.roots),
         "missing_roots": [r for r in settings.roots if not Path(r).exists()],

@@ -158,3 +158,21 @@ def test_similar_files_from_the_command_line(tmp_path, capsys, tiny_gguf):
     assert [r["path"] for r in out["results"]] == [str(root / "lease.txt"), str(root / "garden.md")]
     assert main([*home, "similar", str(root / "nope.txt")]) == 1
     assert "is not in the index" in capsys.readouterr().err
+
+
+def test_status_counts_without_loading_the_vector_index(tmp_path, capsys, monkeypatch):
+    from app.core import vectors
+    from app.core.indexer import Indexer
+    from app.core.paths import Paths
+    from app.core.store import Store
+    from tests.helpers.fakes import FakeEmbedder
+
+    root = tmp_path / "docs"
+    root.mkdir()
+    (root / "a.txt").write_text("a note about the garden")
+    emb = FakeEmbedder()
+    with Store(Paths.resolve(tmp_path / "home"), emb.fingerprint, 768) as store, Indexer(store, emb) as ix:
+        list(ix.sync([root]))
+    monkeypatch.setattr(vectors.VectorIndex, "load", lambda *a, **k: pytest.fail("status loaded the vector index"))
+    assert main(["--home", str(tmp_path / "home"), "status", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["files"] == 1
