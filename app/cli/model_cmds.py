@@ -75,7 +75,7 @@ def register(subparsers: Any) -> None:
         "probe",
         help="measure the ways of running the model on this computer again, and choose one",
         description="Forget this computer's engine choice and measure again: each candidate type "
-        "(auto: MIX_BF16, MIX_F16, Q8_0) with llama.cpp's buffer types, thread counts and flash "
+        "(auto: MIX_BF16, BF16, MIX_F16, F16, Q8_0) with llama.cpp's buffer types, thread counts and flash "
         "attention, each in a child process (one that crashes or computes wrong vectors is only "
         "recorded), then keep the fastest that is as close to the original model as Q8_0. "
         "Gemseek does this by itself the first time and whenever the CPU, llama.cpp, the model "

@@ -208,7 +208,7 @@ class SettingsDialog(QDialog):
             note += "\nChanging it rebuilds the vector index from stored vectors\nin the background (no re-embedding)."
         self.dimension_note.setText(note)
         if qtype == AUTO_QUANTIZATION:
-            note = ("automatic: Gemseek measures MIX_BF16, MIX_F16 and Q8_0 on this computer and keeps\n"
+            note = ("automatic: Gemseek measures MIX_BF16, BF16, MIX_F16, F16 and Q8_0 on this computer and keeps\n"
                     "the fastest that stays as close to the original model as Q8_0 (see Engine below).")
         else:
             note = quantization_text(qtype, self.tradeoffs) if qtype in self.tradeoffs["quantization"] else qtype

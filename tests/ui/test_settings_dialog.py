@@ -88,7 +88,7 @@ def test_the_engine_in_use_is_shown_and_automatic_is_the_default(qtbot, tmp_path
     text = d.engine_note.text()
     assert "MIX_BF16 · 1 thread · CPU" in text and "812 tokens/s" in text and "0.99981" in text
     assert "Fastest of 7" in text
-    assert "measures MIX_BF16, MIX_F16 and Q8_0" in d.quantization_note.text()
+    assert "measures MIX_BF16, BF16, MIX_F16, F16 and Q8_0" in d.quantization_note.text()
     d.quantization.setCurrentIndex(d.quantization.findData("Q8_0"))  # a power user's override
     d.threads.setValue(1)
     assert "measures it on this computer" in d.quantization_note.text()

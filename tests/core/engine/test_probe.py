@@ -27,14 +27,16 @@ def candidates(*types: str) -> list[Candidate]:
 
 
 def test_the_fastest_faithful_configuration_is_chosen():
-    rules = {"MIX_BF16": {"tps": 900}, "MIX_F16": {"tps": 700}, "Q8_0": {"tps": 600}}
+    rules = {"MIX_BF16": {"tps": 900}, "BF16": {"tps": 750}, "MIX_F16": {"tps": 700}, "F16": {"tps": 650},
+             "Q8_0": {"tps": 600}}
+    assert set(rules) == set(AUTO_TYPES)  # automatic measures the mixed recipes, BF16, F16 and Q8_0
     rec = Prober(CPU, runner(rules)).run(candidates(*AUTO_TYPES), "key")
     assert rec.chosen.config == EngineConfig("MIX_BF16", 2)
     assert rec.fingerprint == "fp-MIX_BF16" and "fastest" in rec.why
     measured = {(t.config.qtype, t.config.threads, t.config.flash_attn) for t in rec.trials}
     # every type at the default, then the best one with one thread and with flash attention off
-    assert measured == {("MIX_BF16", 2, True), ("MIX_F16", 2, True), ("Q8_0", 2, True), ("MIX_BF16", 1, True),
-                        ("MIX_BF16", 2, False)}
+    assert measured == {("MIX_BF16", 2, True), ("BF16", 2, True), ("MIX_F16", 2, True), ("F16", 2, True),
+                        ("Q8_0", 2, True), ("MIX_BF16", 1, True), ("MIX_BF16", 2, False)}
     assert all(t.ok for t in rec.trials) and rec.chosen.cos_mean > 0.9999
 
 
