@@ -72,16 +72,29 @@ def index_opener(paths: Paths, embedder_factory: Callable | None = None) -> Call
     return for_settings
 
 
-def install_hooks() -> None:
-    """Log unexpected errors from any thread instead of dying silently."""
+def install_hooks(on_error: Callable[[str], None] | None = None) -> None:
+    """Log unexpected errors from any thread instead of dying silently, then hand them on.
+
+    The hooks that were installed before are still called (chained), and
+    ``on_error`` gets a one-line description (the desktop app shows it).
+    """
+    previous_hook, previous_thread_hook = sys.excepthook, threading.excepthook
+
+    def tell(kind, value) -> None:
+        if on_error is not None and not issubclass(kind, KeyboardInterrupt):
+            on_error(f"{kind.__name__}: {value}")
 
     def excepthook(kind, value, tb) -> None:
         log.critical("unexpected error", exc_info=(kind, value, tb))
-        sys.__excepthook__(kind, value, tb)
+        tell(kind, value)
+        previous_hook(kind, value, tb)
 
     def thread_hook(args: threading.ExceptHookArgs) -> None:
         log.critical("unexpected error in thread %s", args.thread, exc_info=(args.exc_type, args.exc_value,
                                                                             args.exc_traceback))
+        tell(args.exc_type, args.exc_value)
+        if previous_thread_hook is not threading.__excepthook__:
+            previous_thread_hook(args)
 
     sys.excepthook = excepthook
     threading.excepthook = thread_hook
@@ -99,6 +112,7 @@ def run_gui(paths: Paths, command: str = "show", embedder_factory: Callable | No
     from PySide6.QtWidgets import QApplication
 
     from app.ui.controller import AppController
+    from app.ui.error_relay import ErrorRelay
     from app.ui.single_instance import AlreadyRunning, InstanceServer, hand_over
     from app.ui.tray import Tray
 
@@ -117,7 +131,8 @@ def run_gui(paths: Paths, command: str = "show", embedder_factory: Callable | No
         print(f"Gemseek is already running for {paths.data} but does not answer; quit it (or end its process) "
               "and start again", file=sys.stderr)
         return 1
-    install_hooks()
+    relay = ErrorRelay()  # errors can come from any thread; the window shows them on the GUI thread
+    install_hooks(relay.unexpected.emit)
     tray = Tray(icon)
     app.setQuitOnLastWindowClosed(False)
     first_run = not (paths.config / "first-run-done").exists() and not settings.roots
@@ -125,6 +140,7 @@ def run_gui(paths: Paths, command: str = "show", embedder_factory: Callable | No
                                index_opener(paths, embedder_factory), tray,
                                prepare_models=embedder_factory is None)
     server.command.connect(controller.handle_command)
+    relay.unexpected.connect(controller.window.show_problem)
     controller.stopped.connect(app.quit)
     app.aboutToQuit.connect(controller.quit)  # a session logout quits without the menu
     controller.start(first_run=first_run, hidden=hidden or command == "quick")

@@ -52,6 +52,10 @@ class MainWindow(QMainWindow):
         menu.addAction(action)
         return action
 
+    def show_problem(self, text: str) -> None:
+        """Say that something went wrong that nobody expected (details are in the log)."""
+        self.statusBar().showMessage(f"Something went wrong: {text} (details in gemseek.log)", 30_000)
+
     def set_paused(self, paused: bool) -> None:
         self.pause_action.setText("Resume indexing" if paused else "Pause indexing")
 
