@@ -259,8 +259,10 @@ class Indexer:
                     done += len(group)
                     group = []
                 self.store.save(every=self.options.save_every)
-                rate = tokens / max(time.monotonic() - started, 1e-6)
-                yield Progress("index", done, total, "files", f"Indexing ({rate:.0f} tokens/s)")
+                elapsed = max(time.monotonic() - started, 1e-6)
+                message = (f"Reading files for keyword search ({done / elapsed:.1f} files/s)"
+                           if self.options.keywords_first else f"Indexing ({tokens / elapsed:.0f} tokens/s)")
+                yield Progress("index", done, total, "files", message)
                 if item is None:
                     break
         finally:
