@@ -134,6 +134,8 @@ def print_results(results: list[Result], elapsed: float, color: bool) -> None:
         print("No matching files.")
         return
     for i, r in enumerate(results, 1):
+        if r.weak and (i == 1 or not results[i - 2].weak):
+            print(f"    {DIM if color else ''}— weaker matches —{RESET if color else ''}")
         where = f"page {r.page}" if r.page else (f"line {r.line}" if r.line else "")
         head = f"{i:2d}. {r.display}"
         print((BOLD + head + RESET) if color else head, end="")

@@ -41,10 +41,11 @@ class SearchOptions:
     vector_candidates: int = 100
     keyword_candidates: int = 100
     keyword_weight: float = 0.1  # bonus for the best keyword match of a keyword-style query, in cosine units
-    # A result is a weak match when its score is under weak_floor, or more than weak_gap under the best
-    # result's: calibrated with bench/weak_matches.py (bench/RESULTS.md, "Weak matches").
-    weak_floor: float = 0.0
-    weak_gap: float = 1.0
+    # A result is a weak match when its score is under weak_floor, or not weak_margin above the background
+    # (the median score of the files ranked 11th to 30th: what an unrelated file scores for this query).
+    # Calibrated on the dev set with bench/weak_matches.py, checked on the held-out set (bench/RESULTS.md).
+    weak_floor: float = 0.34
+    weak_margin: float = 0.06
 
 
 @dataclass(frozen=True)
@@ -142,9 +143,11 @@ class Searcher:
         scores = self._fuse(dense, keyword, mode, query)
         if mode == "hybrid" and self.store.pending_vectors():
             scores.update(self._not_embedded_yet(query, filters, scores))
-        results = self._group(scores, query, limit, filters)
-        if mode != "keyword":  # keyword scores (BM25) are on another scale, and ask for the words anyway
-            results = self.mark_weak(results)
+        if mode == "keyword":  # BM25 scores are on another scale, and a keyword search asks for the words
+            results = self._group(scores, query, limit, filters)
+        else:  # files ranked down to 30th tell how an unrelated file scores for this query
+            ranked = self._group(scores, query, max(limit, BACKGROUND[1]), filters)
+            results = self.mark_weak(ranked)[:limit]
         timings["total"] = time.perf_counter() - t
         self.last_timings = timings
         return results
@@ -240,10 +243,7 @@ class Searcher:
 
     def mark_weak(self, results: list[Result]) -> list[Result]:
         """Mark the results that are weak matches (see :class:`SearchOptions`); the order stays."""
-        if not results:
-            return results
-        o = self.options
-        bar = max(o.weak_floor, results[0].score - o.weak_gap)
+        bar = weak_bar([r.score for r in results], self.options.weak_floor, self.options.weak_margin)
         return [dataclasses.replace(r, weak=r.score < bar) for r in results]
 
     def _newest(self, limit: int, filters: Filters) -> list[Result]:
@@ -264,6 +264,18 @@ class Searcher:
             if len(best) == limit:
                 break
         return [_result(score, hit, query) for score, hit in best.values()]
+
+
+BACKGROUND = (10, 30)  # the ranks (0-based, end excluded) whose median score is the query's background
+
+
+def weak_bar(scores: list[float], floor: float, margin: float) -> float:
+    """The score a result of a ranked list needs to be a real match: ``floor``, and ``margin`` above the median
+    of the scores ranked 11th to 30th when there are any."""
+    tail = sorted(scores, reverse=True)[BACKGROUND[0]:BACKGROUND[1]]
+    if not tail:
+        return floor
+    return max(floor, float(np.median(tail)) + margin)
 
 
 def with_rules(filters: Filters, q: ParsedQuery) -> Filters:

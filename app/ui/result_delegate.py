@@ -1,4 +1,7 @@
-"""Draws one search result: icon, name, folder and date, and the passage with its matched words."""
+"""Draws one search result: icon, name, folder and date, and the passage with its matched words.
+
+Weak matches are drawn faded, under a "Weaker matches" divider above the first of them.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ from app.ui.results_model import Role
 
 PAD = 6
 ICON = 32
+DIVIDER = "Weaker matches"
 
 
 class ResultDelegate(QStyledItemDelegate):
@@ -21,9 +25,28 @@ class ResultDelegate(QStyledItemDelegate):
 
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
         line = option.fontMetrics.lineSpacing()
-        return QSize(400, PAD * 2 + line * (2 + self.snippet_lines))
+        divider = line + PAD if index.data(Role.FIRST_WEAK) else 0
+        return QSize(400, PAD * 2 + line * (2 + self.snippet_lines) + divider)
+
+    def _divider(self, painter, option: QStyleOptionViewItem) -> QStyleOptionViewItem:
+        """Draw the "Weaker matches" divider at the top of the row; return the option for the rest of it."""
+        line = option.fontMetrics.lineSpacing()
+        band = QRect(option.rect.left(), option.rect.top(), option.rect.width(), line + PAD)
+        painter.save()
+        painter.setPen(option.palette.color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text))
+        painter.drawText(band.adjusted(PAD, 0, -PAD, 0), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                         DIVIDER)
+        y = band.center().y()
+        x = band.left() + PAD * 2 + option.fontMetrics.horizontalAdvance(DIVIDER)
+        painter.drawLine(x, y, band.right() - PAD, y)
+        painter.restore()
+        rest = QStyleOptionViewItem(option)
+        rest.rect = option.rect.adjusted(0, line + PAD, 0, 0)
+        return rest
 
     def paint(self, painter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+        if index.data(Role.FIRST_WEAK):
+            option = self._divider(painter, option)
         opt = QStyleOptionViewItem(option)
         self.initStyleOption(opt, index)
         style = opt.widget.style() if opt.widget else QApplication.style()
@@ -40,6 +63,8 @@ class ResultDelegate(QStyledItemDelegate):
             icon.paint(painter, QRect(rect.left(), rect.top(), ICON, ICON))
         text_rect = rect.adjusted(ICON + PAD, 0, 0, 0)
         color = opt.palette.color(text_role)
+        if index.data(Role.WEAK) and not opt.state & QStyle.StateFlag.State_Selected:
+            color = opt.palette.color(QPalette.ColorGroup.Disabled, text_role)
         line = option.fontMetrics.lineSpacing()
 
         painter.save()

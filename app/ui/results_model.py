@@ -21,6 +21,8 @@ class Role(IntEnum):
     FOLDER = Qt.ItemDataRole.UserRole + 3
     SNIPPET_HTML = Qt.ItemDataRole.UserRole + 4
     DETAILS = Qt.ItemDataRole.UserRole + 5
+    WEAK = Qt.ItemDataRole.UserRole + 6  # a weak match (drawn faded)
+    FIRST_WEAK = Qt.ItemDataRole.UserRole + 7  # the first weak match: the "Weaker matches" divider goes above it
 
 
 def marked_html(text: str, spans: tuple[tuple[int, int], ...] | list[tuple[int, int]]) -> str:
@@ -94,6 +96,10 @@ class ResultsModel(QAbstractListModel):
             return str(r.path)
         if role == Role.FOLDER:
             return str(r.path.parent)
+        if role == Role.WEAK:
+            return r.weak
+        if role == Role.FIRST_WEAK:
+            return r.weak and (index.row() == 0 or not self._rows[index.row() - 1].weak)
         if role == Role.SNIPPET_HTML:
             return marked_html(r.snippet, r.highlights)
         if role == Role.DETAILS:

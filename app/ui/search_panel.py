@@ -81,7 +81,7 @@ class SearchPanel(QWidget):
         self.view = QListView()
         self.view.setModel(self.model)
         self.view.setItemDelegate(ResultDelegate(self.view))
-        self.view.setUniformItemSizes(True)
+        self.view.setUniformItemSizes(False)  # the first weak match is taller: it carries the divider
         self.view.setAccessibleName("Results")
         self.message = QLabel()
         self.message.setWordWrap(True)
@@ -174,7 +174,11 @@ class SearchPanel(QWidget):
         self.model.set_results(results)
         if results:
             self.view.setCurrentIndex(self.model.index(0))
-            text = f"{len(results)} files · {ms:.0f} ms"
+            strong = sum(not r.weak for r in results)
+            text = (f"{len(results)} files · {ms:.0f} ms" if strong == len(results) else
+                    f"{strong} matching file{'s' * (strong != 1)}, {len(results) - strong} weaker · {ms:.0f} ms"
+                    if strong else
+                    f"No strong match; {len(results)} weaker files · {ms:.0f} ms")
         else:
             text = "No matching files." if request.query else ""
             self._show_preview()

@@ -176,3 +176,17 @@ def test_status_counts_without_loading_the_vector_index(tmp_path, capsys, monkey
     monkeypatch.setattr(vectors.VectorIndex, "load", lambda *a, **k: pytest.fail("status loaded the vector index"))
     assert main(["--home", str(tmp_path / "home"), "status", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["files"] == 1
+
+
+def test_weaker_matches_are_set_apart_in_the_terminal(capsys):
+    import dataclasses
+    from pathlib import Path
+
+    from app.cli.search_cmd import print_results
+    from app.core.search import Result
+
+    r = Result(path=Path("/d/a.txt"), display="/d/a.txt", score=0.6, snippet="s", highlights=(), char_start=0,
+               char_end=1, page=None, line=1, title="a", kind="text", ext="txt", modified=0.0)
+    print_results([r, dataclasses.replace(r, score=0.2, weak=True)], 0.01, color=False)
+    lines = capsys.readouterr().out.splitlines()
+    assert [i for i, line in enumerate(lines) if "weaker matches" in line] == [2]  # between the two

@@ -121,3 +121,19 @@ def test_rare_words_of_a_plain_query_recover_what_the_vector_index_missed(tmp_pa
         query = "how would I fold a dinosaur out of paper with origami"
         assert "odd.txt" not in names(Searcher(s, emb).search(query, 3, mode="vector"))
         assert names(Searcher(s, emb).search(query, 3, mode="hybrid"))[0] == "odd.txt"
+
+
+def test_weak_matches_are_marked_by_floor_and_margin_over_the_background(store):
+    from app.core.search import weak_bar
+
+    assert weak_bar([0.9, 0.5], 0.3, 0.06) == 0.3  # no background yet: the floor alone
+    scores = [0.8, 0.7] + [0.4] * 8 + [0.3, 0.32, 0.34]  # ranks 11-13 score about 0.32
+    assert weak_bar(scores, 0.2, 0.05) == pytest.approx(0.37)
+    assert weak_bar(scores, 0.5, 0.05) == 0.5
+    off = Searcher(store, FakeEmbedder(256), SearchOptions(weak_floor=-1.0, weak_margin=-1.0))
+    assert not any(r.weak for r in off.search("monthly rent increases", 5))
+    floor = Searcher(store, FakeEmbedder(256), SearchOptions(weak_floor=2.0))
+    results = floor.search("monthly rent increases", 5)
+    assert all(r.weak for r in results) and results[0].to_json()["weak"] is True
+    assert [r.path for r in results] == [r.path for r in off.search("monthly rent increases", 5)]  # order kept
+    assert not any(r.weak for r in floor.search("monthly rent", 5, mode="keyword"))  # BM25: another scale

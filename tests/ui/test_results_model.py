@@ -42,3 +42,25 @@ def test_marked_html_escapes_and_bolds_in_order():
 
 def test_relevance_cue_rises_with_score():
     assert [relevance(s) for s in (0.2, 0.45, 0.7)] == ["●○○", "●●○", "●●●"]
+
+
+def test_weak_matches_are_marked_and_the_first_carries_the_divider(qtbot):
+    import dataclasses
+
+    from PySide6.QtWidgets import QListView, QStyleOptionViewItem
+
+    from app.ui.result_delegate import ResultDelegate
+
+    model = ResultsModel()
+    strong = [result("a.txt", 0.7), result("b.txt", 0.6)]
+    weak = [dataclasses.replace(result(n, 0.3), weak=True) for n in ("c.txt", "d.txt")]
+    model.set_results(strong + weak)
+    assert [model.index(i).data(Role.WEAK) for i in range(4)] == [False, False, True, True]
+    assert [model.index(i).data(Role.FIRST_WEAK) for i in range(4)] == [False, False, True, False]
+    view = QListView()
+    qtbot.addWidget(view)
+    delegate = ResultDelegate(view)
+    option = QStyleOptionViewItem()
+    option.initFrom(view)
+    heights = [delegate.sizeHint(option, model.index(i)).height() for i in range(4)]
+    assert heights[2] > heights[1] == heights[3]  # room for "Weaker matches" above the first weak one

@@ -55,7 +55,8 @@ def test_typing_shows_results_with_the_best_first(qtbot, panel):
     assert request.query == "rent increase landlord"
     assert count == panel.model.rowCount() > 0
     assert names(panel)[0] == "rent.txt"
-    assert "files" in panel.message.text()
+    strong = sum(not panel.model.result(i).weak for i in range(count))
+    assert panel.message.text().startswith(f"{count} files" if strong == count else f"{strong} matching file")
     assert "rent" in panel.preview.toPlainText()
 
 
@@ -176,3 +177,18 @@ def test_find_similar_from_a_result(qtbot, panel):
     assert panel.box.text() == f'like:"{first.path}"' and blocker.args[0].query == panel.box.text()
     assert first.path not in [panel.model.result(i).path for i in range(panel.model.rowCount())]
     assert panel.model.rowCount() > 0
+
+
+def test_weaker_matches_are_counted_apart(qtbot, panel):
+    import dataclasses
+
+    from app.ui.workers import SearchRequest
+
+    type_query(qtbot, panel, "soup carrots")
+    results = [panel.model.result(i) for i in range(panel.model.rowCount())]
+    mixed = [results[0]] + [dataclasses.replace(r, weak=True) for r in results[1:]]
+    panel._show(SearchRequest(99, panel.box.text().strip()), mixed, 12.0)
+    assert panel.message.text().startswith(f"1 matching file, {len(mixed) - 1} weaker")
+    panel._show(SearchRequest(100, panel.box.text().strip()), [dataclasses.replace(r, weak=True) for r in results],
+                12.0)
+    assert panel.message.text().startswith("No strong match;")
