@@ -1,7 +1,7 @@
 """Query operators: what the search box and ``gemseek search`` accept besides words.
 
     "exact phrase"   the file must contain these words in this order
-    -word, -"a b"    the file must not contain it
+    -word, -"a b"    the file must not contain it (a word of 3+ letters: -k or -vvv stay flags)
     type:pdf         only this file type (an extension or a kind; type:pdf,md for several)
     in:invoices      only files inside a folder of that name (in:work/2024 for a path part)
     after:2025-01-31 / before:2025-02-01   modified on or after / before that day
@@ -101,7 +101,7 @@ def parse_query(query: str) -> ParsedQuery:
                 after = _day(key, value)
             else:
                 before = _day(key, value)
-        elif m.group("excl") is not None:
+        elif m.group("excl") is not None and _is_exclusion(m.group("excl")):
             excluded.append(m.group("excl"))
             seen.append(f"-{m.group('excl')}")
         else:
@@ -116,6 +116,12 @@ def parse_query(query: str) -> ParsedQuery:
         folders=tuple(f for f in folders if f), after_ns=after, before_ns=before, like=like,
         operators=tuple(seen),
     )
+
+
+def _is_exclusion(word: str) -> bool:
+    """``-word`` excludes a word; ``-k``, ``-rf`` or ``-vvv`` in "man -k" is a command-line flag, kept as text."""
+    letters = word.replace("-", "")
+    return len(letters) >= 3 and len(set(letters.lower())) > 1
 
 
 _EXAMPLE = {"type": "type:pdf", "in": "in:invoices", "after": "after:2025-01-31", "before": "before:2025-12-31",

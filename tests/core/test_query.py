@@ -18,7 +18,9 @@ def ns(day: str) -> int:
 
 def test_plain_queries_have_no_operators():
     for q in ("the letter about the rent increase", "error: file not found", "http://example.org/x",
-              "state-of-the-art retry", "C++ templates", "-5 degrees", "TODO:"):
+              "state-of-the-art retry", "C++ templates", "-5 degrees", "TODO:",
+              "rebuild the index databases used by man -k", "Go flag that counts how many times, like -vvv",
+              "rm -rf a folder"):
         p = parse_query(q)
         assert p.operators == () and not p.has_rules, q
 
