@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -62,7 +63,8 @@ def _index(home: Path, corpus: Path, events: dict) -> subprocess.Popen:
             for line in raw.split("\r"):
                 if "Embedding" in line and "keywords_done" not in events:
                     events["keywords_done"] = time.monotonic() - started
-                if ("1/" in line and "files" in line) and "first_file" not in events:
+                done = re.search(r"(\d+)/\d+ files", line)
+                if done and int(done.group(1)) >= 1 and "first_file" not in events:
                     events["first_file"] = time.monotonic() - started
 
     threading.Thread(target=follow, daemon=True).start()
