@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -28,8 +27,8 @@ from app.core import settings as settings_mod
 from app.core.extract import SkipFile, extract
 from app.core.model_setup import load_embedder
 from app.core.paths import Paths
-from bench.corpus import EVAL_DIR, corpus_dir
-from bench.quality import KINDS, SETS
+from bench.corpus import corpus_dir
+from bench.quality import KINDS, SETS, score
 
 OUT = ROOT / "bench" / "out"
 
@@ -85,14 +84,7 @@ def main() -> int:
                 ranked = sorted(best, key=lambda i: -best[i])[:10]
                 out.write(json.dumps({"id": q["id"], "results": [files[i].relative_to(corpus).as_posix()
                                                                 for i in ranked]}) + "\n")
-        text = subprocess.run([sys.executable, str(EVAL_DIR / "evaluate.py"), str(set_dir / "queries.jsonl"),
-                               str(run)], capture_output=True, text=True, check=True).stdout
-        table = {}
-        for line in text.splitlines():
-            parts = line.split()
-            if parts and parts[0] in KINDS and len(parts) == 8:
-                table[parts[0]] = dict(zip(("n", "recall@1", "recall@5", "recall@10", "MRR@10", "nDCG@10",
-                                            "success@1"), map(float, parts[1:])))
+        table = score(run, set_dir)
         print(f"== {name}: {len(texts)} windows of {len(files)} files embedded in {embed_s:.0f} s")
         print(" | ".join(f"{k} {table[k]['nDCG@10']:.3f}" for k in KINDS))
         (OUT / f"plain-dense-{name}.json").write_text(json.dumps(

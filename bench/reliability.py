@@ -45,26 +45,12 @@ from app.core.fetch import fetch_checkpoint
 from app.core.paths import Paths
 from app.core.store import catalog_path
 from app.core.vectors import VectorIndex
-from tests.helpers.consistency import check_consistent, indexed_files
+from tests.helpers.consistency import check_consistent, indexed_files, make_corpus
 from tests.helpers.install_child import MANIFEST, big_files
 from tests.helpers.save_child import DIM
 from tests.helpers.wheels import write_tree
 
 OUT = ROOT / "bench" / "out" / "reliability.json"
-TOPICS = ["rent", "garden", "invoice", "holiday", "backup", "recipe", "meeting", "server", "poem", "tax"]
-
-
-def make_corpus(root: Path, n: int) -> None:
-    rng = random.Random(7)
-    for i in range(n):
-        topic = TOPICS[i % len(TOPICS)]
-        words = " ".join(rng.choice(TOPICS) for _ in range(40))
-        body = "\n\n".join(f"Note {i} paragraph {j} about {topic}: {words}." for j in range(1 + i % 5))
-        folder = root / topic
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / f"note-{i}.md").write_text(f"# {topic.title()} {i}\n\n{body}\n")
-
-
 def _kill_after(cmd: list[str], delay: float, env: dict | None = None) -> tuple[bool, str]:
     """Start ``cmd``, SIGKILL it after ``delay`` s; (whether it had finished by itself, its stdout)."""
     child = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
@@ -94,7 +80,7 @@ def _check_index(paths: Paths, before: set[bytes], dim: int, model: str, complet
 def index_kills(work: Path, kills: int, rng: random.Random, *, switch: bool) -> dict:
     """Kill indexing (or, with ``switch``, indexing under alternating dimensions and models) ``kills`` times."""
     root = work / "corpus"
-    make_corpus(root, 300)
+    make_corpus(root, 300, markdown_only=True)
     paths = Paths.resolve(work / "home")
     failures: list[str] = []
     known: set[bytes] = set()

@@ -2,12 +2,29 @@
 
 from __future__ import annotations
 
+import random
 import sqlite3
+from pathlib import Path
 
 from app.core.paths import Paths
 from app.core.search import Searcher
 from app.core.store import Store, catalog_path
 from tests.helpers.fakes import FakeEmbedder
+
+TOPICS = ["rent", "garden", "invoice", "holiday", "backup", "recipe", "meeting", "server", "poem", "tax"]
+
+
+def make_corpus(root: Path, n: int = 120, markdown_only: bool = False) -> None:
+    """``n`` notes of a few paragraphs in ten topic folders (a third plain text unless ``markdown_only``)."""
+    rng = random.Random(7)
+    for i in range(n):
+        topic = TOPICS[i % len(TOPICS)]
+        words = " ".join(rng.choice(TOPICS) for _ in range(40))
+        body = "\n\n".join(f"Note {i} paragraph {j} about {topic}: {words}." for j in range(1 + i % 5))
+        folder = root / topic
+        folder.mkdir(parents=True, exist_ok=True)
+        suffix = ".md" if markdown_only or i % 3 else ".txt"
+        (folder / f"note-{i}{suffix}").write_text(f"# {topic.title()} {i}\n\n{body}\n" if suffix == ".md" else body)
 
 
 def indexed_files(paths: Paths) -> set[bytes]:

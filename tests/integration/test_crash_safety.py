@@ -15,25 +15,10 @@ import pytest
 from app.core.catalog import path_key
 from app.core.paths import Paths
 from app.core.store import Store, catalog_path
-from tests.helpers.consistency import check_consistent
+from tests.helpers.consistency import check_consistent, make_corpus
 from tests.helpers.fakes import FakeEmbedder
 
 ROOT = Path(__file__).resolve().parents[2]
-TOPICS = ["rent", "garden", "invoice", "holiday", "backup", "recipe", "meeting", "server", "poem", "tax"]
-
-
-def make_corpus(root: Path, n: int = 120) -> None:
-    rng = random.Random(7)
-    for i in range(n):
-        topic = TOPICS[i % len(TOPICS)]
-        words = " ".join(rng.choice(TOPICS) for _ in range(40))
-        body = "\n\n".join(f"Note {i} paragraph {j} about {topic}: {words}." for j in range(1 + i % 5))
-        folder = root / topic
-        folder.mkdir(parents=True, exist_ok=True)
-        suffix = ".md" if i % 3 else ".txt"
-        (folder / f"note-{i}{suffix}").write_text(f"# {topic.title()} {i}\n\n{body}\n" if suffix == ".md" else body)
-
-
 @pytest.mark.timeout(600)
 def test_kill_at_random_points_then_resume(tmp_path):
     root = tmp_path / "corpus"
