@@ -1,5 +1,10 @@
 """Typed errors: expected failures carry a message meant for the user."""
 
+import errno
+
+# The errnos of a write refused for want of space: a full disk, a quota, a file-size limit.
+NO_SPACE = frozenset({errno.ENOSPC, errno.EFBIG, getattr(errno, "EDQUOT", errno.ENOSPC)})
+
 
 class GemseekError(Exception):
     """An expected failure; its message is shown to the user as is."""

@@ -142,7 +142,9 @@ class Searcher:
             dense.update(self._exact(q, extra))
         scores = self._fuse(dense, keyword, mode, query)
         if mode == "hybrid" and self.store.pending_vectors():
-            scores.update(self._not_embedded_yet(query, filters, scores))
+            # A keyword-style query's candidates are BM25-ranked already; a plain one's are only the newest.
+            ranked = None if plain else keyword
+            scores.update(self._not_embedded_yet(query, filters, scores, ranked))
         if mode == "keyword":  # BM25 scores are on another scale, and a keyword search asks for the words
             results = self._group(scores, query, limit, filters)
         else:  # files ranked down to 30th tell how an unrelated file scores for this query
@@ -180,11 +182,13 @@ class Searcher:
             return {}
         return dict(self.store.catalog.fts_search(match, self.options.keyword_candidates, filters, newest=newest))
 
-    def _not_embedded_yet(self, query: str, filters: Filters, scores: dict[int, float]) -> dict[int, float]:
+    def _not_embedded_yet(self, query: str, filters: Filters, scores: dict[int, float],
+                          ranked: dict[int, float] | None = None) -> dict[int, float]:
         """Keyword matches among passages that have no vector yet (indexing embeds after it reads): ranked by
         BM25 and placed just under the best semantic score, so a file is found by its words until its meaning
         is in."""
-        ranked = self._keyword_candidates(query, filters)
+        if ranked is None:
+            ranked = self._keyword_candidates(query, filters)
         waiting = {c: s for c, s in ranked.items() if c not in scores and c not in self.store.vectors}
         top = max(ranked.values(), default=0.0)
         if not waiting or top <= 0:
@@ -233,7 +237,8 @@ class Searcher:
             ok = set(catalog.allowed_chunk_ids(filters).tolist()) - mine
             reachable, allowed = len(ok), ok.__contains__
         else:
-            reachable, allowed = len(self.store.vectors.ids() - mine), (lambda c: c not in mine)
+            own_indexed = sum(c in self.store.vectors for c in mine)
+            reachable, allowed = len(self.store.vectors) - own_indexed, (lambda c: c not in mine)
         k = min(self.options.vector_candidates * 2, reachable)  # hnswlib cannot return more than pass the filter
         if k == 0:
             return []

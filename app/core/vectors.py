@@ -24,7 +24,7 @@ import hnswlib
 import numpy as np
 
 from app.core.embedder import truncate
-from app.core.errors import DiskFullError
+from app.core.errors import NO_SPACE, DiskFullError
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +36,6 @@ EF_CONSTRUCTION = 200
 EF_SEARCH = 1024
 _GROW = 1.5
 _SIDECAR_VERSION = 1
-_NO_SPACE = {errno.ENOSPC, errno.EFBIG, getattr(errno, "EDQUOT", errno.ENOSPC)}
 
 
 @dataclass(frozen=True)
@@ -197,7 +196,7 @@ class VectorIndex:
         except OSError as exc:
             for f in (graph, live_file, side_tmp):
                 f.unlink(missing_ok=True)
-            if exc.errno in _NO_SPACE:
+            if exc.errno in NO_SPACE:
                 raise DiskFullError(f"the disk holding {path.parent} is full ({exc.strerror}); free some space "
                                     "and index again: the index saved before is kept") from exc
             raise

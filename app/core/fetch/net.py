@@ -5,7 +5,6 @@ No pip and no requests: this runs inside the frozen app.
 
 from __future__ import annotations
 
-import errno
 import hashlib
 import http.client
 import ipaddress
@@ -21,7 +20,7 @@ from typing import TypeVar
 
 from app import __version__
 from app.core.checkpoint import hash_copy
-from app.core.errors import DiskFullError, FetchError, IntegrityError
+from app.core.errors import NO_SPACE, DiskFullError, FetchError, IntegrityError
 from app.core.progress import CancelToken
 
 log = logging.getLogger(__name__)
@@ -33,7 +32,6 @@ RETRY_DELAYS: tuple[float, ...] = (1.0, 4.0)
 
 # An index page (a project's file list) is a few kilobytes; a server sending more is not an index.
 MAX_PAGE_BYTES = 8 << 20
-_NO_SPACE = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
 
 T = TypeVar("T")
 
@@ -78,7 +76,7 @@ def urlopen(url: str, accept: str | None = None):
 def _retryable(exc: BaseException) -> bool:
     if isinstance(exc, urllib.error.HTTPError):
         return exc.code >= 500 or exc.code in (408, 429)
-    if isinstance(exc, OSError) and exc.errno in _NO_SPACE:
+    if isinstance(exc, OSError) and exc.errno in NO_SPACE:
         return False
     return isinstance(exc, (OSError, http.client.HTTPException))
 
@@ -165,7 +163,7 @@ def download(
                         yield got
                 break
             except (OSError, http.client.HTTPException) as exc:
-                if isinstance(exc, OSError) and exc.errno in _NO_SPACE:
+                if isinstance(exc, OSError) and exc.errno in NO_SPACE:
                     raise DiskFullError(f"the disk holding {dest.parent} is full ({exc.strerror}) while downloading "
                                         f"{dest.name}; free some space and try again") from exc
                 if not _retryable(exc) or not delays:
