@@ -2,8 +2,9 @@
 
     python bench/tradeoffs.py
 
-Reads bench/out/embed.json (bench/embed.py), quality.json (bench/quality.py)
-and search.json (bench/search.py, run with --dims 768,512,256,128); a section
+Reads bench/out/embed.json (bench/embed.py), quality.json (bench/quality.py),
+search.json (bench/search.py, run with --dims 768,512,256,128) and ocr.json
+(bench/ocr.py); a section
 whose input is missing keeps what resources/tradeoffs.json already says. The
 fidelity column is the model-parity test's mean cosine at 768-d (see the
 table in bench/RESULTS.md; the test asserts it, it does not write JSON).
@@ -36,9 +37,12 @@ def main() -> int:
             for q, e in embed.items() if q in COSINE_MEAN and "failed" not in e
         })
         data["quantization_measured_on"] = _machine_line(json.loads((OUT / "embed.json").read_text()))
+    if (OUT / "ocr.json").is_file():
+        data["ocr"] = _ocr(json.loads((OUT / "ocr.json").read_text()))
     data = {"source": "bench/RESULTS.md (bench/tradeoffs.py)", "dimension": data["dimension"],
             "quantization": data["quantization"],
-            "quantization_measured_on": data.get("quantization_measured_on", "one test machine")}
+            "quantization_measured_on": data.get("quantization_measured_on", "one test machine"),
+            **({"ocr": data["ocr"]} if "ocr" in data else {})}
     TARGET.write_text(json.dumps(data, indent=2) + "\n")
     print(f"wrote {TARGET}")
     return 0
@@ -48,6 +52,22 @@ def _machine_line(embed: dict) -> str:
     """"AMD EPYC, 2 threads": the CPU the speed columns were measured on, for the dialog to say."""
     cpu = embed.get("machine", {}).get("cpu") or "one test machine"
     return f"{cpu}, {embed.get('threads', '?')} threads"
+
+
+def _ocr(report: dict) -> dict:
+    """Seconds per page over every set's pages; nDCG@10 of scanned PDFs and of their text layer, weighted
+    by each set's number of queries."""
+    sets = report["sets"].values()
+    pages = sum(r["ocr_cost"]["pages"] for r in sets)
+    seconds = sum(r["ocr_cost"]["seconds"] for r in sets)
+    queries = sum(r["queries"] for r in sets)
+
+    def ndcg(label: str) -> float:
+        return round(sum(r["results"][label]["ALL"]["nDCG@10"] * r["queries"] for r in sets) / queries, 3)
+
+    cpu = report.get("machine", {}).get("cpu") or "one test machine"
+    return {"s_per_page": round(seconds / pages, 2), "ndcg10_ocr": ndcg("scan"), "ndcg10_text": ndcg("text"),
+            "queries": queries, "measured_on": cpu}
 
 
 def _dimensions() -> dict:

@@ -6,7 +6,9 @@ Runs under Xvfb (``xvfb-run``, from Debian's ``xvfb`` package) when there is no
 display, so the windows are drawn by the X11 platform as on a desktop; falls
 back to Qt's offscreen platform without it. Uses the real model from the
 default models folder (or ``GEMSEEK_MODELS``) and a throw-away home. Writes
-docs/main-window.png, quick-search.png, settings.png and first-run.png.
+docs/main-window.png, quick-search.png, settings.png, first-run.png,
+ocr-result.png (a scanned letter, a PNG made here, found by OCR) and
+find-similar.png (the files most like the Gettysburg Address).
 """
 
 from __future__ import annotations
@@ -71,7 +73,11 @@ def shoot() -> int:
                 raise SystemExit("timed out")
             settle(100)
 
-    controller = AppController(paths, Settings(), search_opener(paths), index_opener(paths), Tray(icon))
+    folder = user_home / "Documents" / "Letters and samples"  # the samples, plus a scanned letter
+    shutil.copytree(resources_dir() / "samples", folder)
+    _scanned_letter(folder / "letter-from-the-landlord.png")
+    settings = Settings(roots=(str(folder),), ocr=True)
+    controller = AppController(paths, settings, search_opener(paths), index_opener(paths), Tray(icon))
     controller.start(first_run=False)
     window = controller.window
     window.resize(1100, 680)
@@ -81,6 +87,18 @@ def shoot() -> int:
     wait_for(lambda: panel.model.rowCount() > 0)
     settle()
     window.grab().save(str(DOCS / "main-window.png"))
+
+    panel.box.setText("the letter about the rent increase")
+    wait_for(lambda: panel.model.rowCount() > 0 and panel.current() is not None
+             and panel.current().path.suffix == ".png")
+    settle()
+    window.grab().save(str(DOCS / "ocr-result.png"))
+
+    panel.box.setText(f'like:"{folder / "gettysburg-address.txt"}"')
+    wait_for(lambda: panel.model.rowCount() > 0 and panel.current() is not None
+             and panel.current().path.name != "gettysburg-address.txt")
+    settle()
+    window.grab().save(str(DOCS / "find-similar.png"))
 
     controller.show_quick()
     quick = controller.quick
@@ -116,6 +134,45 @@ def shoot() -> int:
     shutil.rmtree(user_home, ignore_errors=True)
     print("wrote", ", ".join(p.name for p in sorted(DOCS.glob("*.png"))), flush=True)
     os._exit(0)  # skip interpreter teardown with live Qt objects
+
+
+LETTER = """Harbour Lane Properties
+14 Quay Street, Bristol
+
+Dear Ms Okafor,
+
+We are writing to let you know that the rent for your flat
+at 3 Mill Road will increase from 950 to 1,010 pounds a
+month from 1 March, in line with the terms of your lease.
+
+The increase covers the new boiler and the higher cost of
+building insurance. Your deposit is not affected.
+
+If you have any questions, please call the office.
+
+Yours sincerely,
+J. Whitfield, Lettings Manager"""
+
+
+def _scanned_letter(path: Path) -> None:
+    """A letter as a phone scan gives it: a picture of the page, a little tilted, on grey paper."""
+    from PIL import Image, ImageDraw, ImageFilter, ImageFont
+
+    page = Image.new("L", (1240, 1100), 246)
+    font = ImageFont.truetype("DejaVuSerif.ttf", 30) if _has_font() else ImageFont.load_default(size=30)
+    ImageDraw.Draw(page).multiline_text((90, 90), LETTER, fill=30, font=font, spacing=14)
+    page.rotate(0.8, fillcolor=246, resample=Image.Resampling.BICUBIC).filter(ImageFilter.GaussianBlur(0.6)) \
+        .save(path)
+
+
+def _has_font() -> bool:
+    from PIL import ImageFont
+
+    try:
+        ImageFont.truetype("DejaVuSerif.ttf", 10)
+    except OSError:
+        return False
+    return True
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from app.cli.term import ProgressPrinter, human_bytes
 from app.core import settings as settings_mod
 from app.core.catalog import Catalog
 from app.core.errors import GemseekError
+from app.core.extract.ocr import available as ocr_available
 from app.core.model_setup import active_type
 from app.core.paths import Paths
 from app.core.progress import Cancelled, CancelToken
@@ -27,6 +28,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         "the next run continues where this one stopped.",
     )
     p.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="folders (or files) to add")
+    p.add_argument("--ocr", action=argparse.BooleanOptionalAction, default=None,
+                   help="read text in images and scanned PDF pages by OCR, or stop (seconds per page; "
+                   "saved in the settings, off until turned on)")
     p.set_defaults(func=run_index)
 
     w = sub.add_parser(
@@ -42,13 +46,20 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.set_defaults(func=run_status)
 
 
-def _configured(paths: Paths, added: list[Path]) -> settings_mod.Settings:
+def _configured(paths: Paths, added: list[Path], ocr: bool | None = None) -> settings_mod.Settings:
     settings = settings_mod.load(paths.settings_file)
+    before = settings
     if added:
         missing = [p for p in added if not p.exists()]
         if missing:
             raise GemseekError(f"no such file or folder: {missing[0]}")
         settings = settings.with_roots(added)
+    if ocr is not None:
+        if ocr and not ocr_available():
+            raise GemseekError("OCR is not available: the rapidocr-onnxruntime package is not installed "
+                               "(it needs Python 3.12 or older)")
+        settings = settings.replace(ocr=ocr)
+    if settings != before:
         settings_mod.save(settings, paths.settings_file)
     if not settings.roots:
         raise GemseekError("no folders to index yet; run `gemseek index FOLDER`")
@@ -56,7 +67,7 @@ def _configured(paths: Paths, added: list[Path]) -> settings_mod.Settings:
 
 
 def run_index(args: argparse.Namespace, paths: Paths) -> int:
-    settings = _configured(paths, list(args.paths))
+    settings = _configured(paths, list(args.paths), args.ocr)
     printer = ProgressPrinter()
     cancel = CancelToken()
     with IndexService(paths, settings, on_progress=printer) as service:

@@ -54,6 +54,7 @@ class FileRecord:
     content_hash: str | None
     status: str  # "indexed" or "skipped"
     reason: str | None
+    kind: str | None = None  # the extractor's ("pdf", "scan", "image", ...) for indexed files
 
 
 @dataclass(frozen=True)
@@ -184,7 +185,7 @@ class Catalog:
         return row[0] if row else None
 
     # -- files -------------------------------------------------------------
-    _FILE_COLS = "id, path, size, mtime_ns, content_hash, status, reason"
+    _FILE_COLS = "id, path, size, mtime_ns, content_hash, status, reason, kind"
 
     def get_file(self, path: bytes) -> FileRecord | None:
         row = self._db.execute(f"SELECT {self._FILE_COLS} FROM files WHERE path = ?", (path,)).fetchone()

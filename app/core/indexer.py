@@ -31,6 +31,7 @@ from app.core.catalog import FileRecord, NewChunk, path_from_key, path_key
 from app.core.chunking import chunk_document
 from app.core.embedder import Embedder
 from app.core.extract import SkipFile
+from app.core.extract.pdf import NO_TEXT_LAYER
 from app.core.extract.worker import ExtractionWorker
 from app.core.progress import CancelToken, Progress
 from app.core.reading import ReadTooSlow, hash_within
@@ -47,6 +48,7 @@ class IndexOptions:
     chunk_tokens: int = 256
     overlap_tokens: int = 32
     extract_timeout: float = 30.0
+    ocr: bool = False  # read images and scanned PDF pages by OCR (each page has its own time limit)
     read_timeout: float = 60.0  # hashing one file (a hung network drive blocks a read for good)
     chunk_timeout: float = 30.0  # cutting one file into passages (in this process, so checked as it goes)
     max_passages: int = 2000  # per file (~500k tokens, minutes of embedding): a huge log gets its start indexed
@@ -127,7 +129,8 @@ class Indexer:
         self.store = store
         self.embedder = embedder
         self.options = options
-        self._make_extractor = extractor or (lambda: ExtractionWorker(timeout=options.extract_timeout))
+        self._make_extractor = extractor or (
+            lambda: ExtractionWorker(timeout=options.extract_timeout, use_ocr=options.ocr))
         if store.readonly:
             raise ValueError("an indexer needs a writable store")
 
@@ -187,7 +190,7 @@ class Indexer:
                 # rather than drop every file and read them all again when it is back.
                 log.warning("folder %s is missing; its files stay in the index until it is back", folder)
                 continue
-            for item in walk(folder, self.options.excludes):
+            for item in walk(folder, self.options.excludes, use_ocr=self.options.ocr):
                 seen.add(path_key(item.path))
                 self._consider(item, plan)
             for record in catalog.iter_files(under=_folder_key(folder)):
@@ -212,13 +215,20 @@ class Indexer:
         plan.todo.sort(key=lambda f: -f.mtime_ns)
         return plan
 
+    def _ocr_changed(self, record: FileRecord) -> bool:
+        """Whether turning OCR on or off changes what this unchanged file gives: a scan skipped for want of a
+        text layer is read once OCR is on, and one read by OCR goes back to its text layer when it is off."""
+        if self.options.ocr:
+            return record.status == "skipped" and record.reason == NO_TEXT_LAYER
+        return record.status == "indexed" and record.kind == "scan"
+
     def _consider(self, item: Found | Problem, plan: _Plan) -> None:
         record = self.store.catalog.get_file(path_key(item.path))
         if isinstance(item, Problem):
             if record is None or record.reason != item.reason:
                 plan.problems.append(item)
             return
-        if record and record.size == item.size and record.mtime_ns == item.mtime_ns:
+        if record and record.size == item.size and record.mtime_ns == item.mtime_ns and not self._ocr_changed(record):
             return  # unchanged: not even read
         if record:
             plan.known[record.path] = record
@@ -314,7 +324,8 @@ class Indexer:
         except OSError as exc:
             return _Skip(found, f"cannot read file: {exc.strerror or exc}")
         record = plan.known.get(path_key(found.path))
-        if record and record.status == "indexed" and record.content_hash == content_hash:
+        if record and record.status == "indexed" and record.content_hash == content_hash \
+                and not self._ocr_changed(record):
             return _Touch(found)
         old = gone_by_hash.pop(content_hash, None)
         if old is not None:

@@ -31,7 +31,8 @@ ProgressSink = Callable[[Progress], None]
 
 
 def index_options(settings: Settings, paths: Paths | None = None) -> IndexOptions:
-    return IndexOptions(excludes=excludes(settings, paths), max_file_bytes=settings.max_file_mb * 1_000_000)
+    return IndexOptions(excludes=excludes(settings, paths), max_file_bytes=settings.max_file_mb * 1_000_000,
+                        ocr=settings.ocr)
 
 
 def excludes(settings: Settings, paths: Paths | None = None) -> tuple[str, ...]:

@@ -37,6 +37,7 @@ class Settings:
     excludes: tuple[str, ...] = ()
     max_file_mb: int = 50
     skip_types: tuple[str, ...] = ()
+    ocr: bool = False
     gentle: bool = False
     pause_on_battery: bool = False
     start_at_login: bool = False
@@ -51,6 +52,8 @@ class Settings:
         "excludes": "Glob patterns of files and folders to leave out (matched against names and paths).",
         "max_file_mb": "Files larger than this many megabytes are skipped.",
         "skip_types": "Kinds of files not to index: documents, text, code, web.",
+        "ocr": "Read text in images (PNG, JPEG, TIFF, WebP, BMP) and scanned PDF pages by OCR; "
+        "seconds per page, so off by default.",
         "gentle": "Index at low CPU priority, so other programs stay responsive.",
         "pause_on_battery": "Pause indexing while the computer runs on battery.",
         "start_at_login": "Start Gemseek (in the tray) when you log in.",
@@ -86,7 +89,7 @@ class Settings:
                 parse_shortcut(self.hotkey)
             except ValueError as exc:
                 raise SettingsError(f"hotkey: {exc}") from None
-        for name in ("gentle", "pause_on_battery", "start_at_login"):
+        for name in ("ocr", "gentle", "pause_on_battery", "start_at_login"):
             if not isinstance(getattr(self, name), bool):
                 raise SettingsError(f"{name} must be true or false, not {getattr(self, name)!r}")
 

@@ -36,8 +36,9 @@ class Problem:
     reason: str
 
 
-def walk(root: Path, excludes: Sequence[str] = ()) -> Iterator[Found | Problem]:
-    """Every file under ``root`` (or ``root`` itself if it is a file): found, or a problem with its reason."""
+def walk(root: Path, excludes: Sequence[str] = (), *, use_ocr: bool = False) -> Iterator[Found | Problem]:
+    """Every file under ``root`` (or ``root`` itself if it is a file): found, or a problem with its reason
+    (images count as found only with ``use_ocr``)."""
     if root.is_file():
         yield _look(root)
         return
@@ -62,7 +63,7 @@ def walk(root: Path, excludes: Sequence[str] = ()) -> Iterator[Found | Problem]:
                     continue
             except OSError:
                 continue
-            if is_supported(path):
+            if is_supported(path, use_ocr=use_ocr):
                 yield _look(path)
             else:  # listed with its reason, so that no file is left out without a word
                 yield Problem(path, unsupported_reason(path))

@@ -45,6 +45,7 @@ TYPE_GROUPS: tuple[tuple[str, frozenset[str]], ...] = (
     ("Text and notes", frozenset({"text", "markdown", "rst", "txt", "md"})),
     ("Source code", frozenset({"code"})),
     ("Web pages", frozenset({"html"})),
+    ("Images and scans (OCR)", frozenset({"image", "scan"})),
 )
 
 DATE_RANGES: tuple[tuple[str, float | None], ...] = (

@@ -98,3 +98,23 @@ def test_the_engine_in_use_is_shown_and_automatic_is_the_default(qtbot, tmp_path
     unmeasured = SettingsDialog(Settings())
     qtbot.addWidget(unmeasured)
     assert "Not measured on this computer yet" in unmeasured.engine_note.text()
+
+
+def test_ocr_is_off_by_default_and_its_measured_cost_is_shown(qtbot, dialog):
+    assert not dialog.ocr.isChecked() and dialog.ocr.isEnabled()
+    t = load_tradeoffs()
+    assert f"{t['ocr']['s_per_page']:.1f} s per page" in dialog.ocr_note.text()
+    assert t["ocr"]["measured_on"] in dialog.ocr_note.text()
+    dialog.ocr.setChecked(True)
+    with qtbot.waitSignal(dialog.applied) as blocker:
+        dialog.accept()
+    assert blocker.args[0].ocr is True
+
+
+def test_ocr_cannot_be_turned_on_where_its_library_is_missing(qtbot, monkeypatch):
+    from app.ui import settings_dialog
+
+    monkeypatch.setattr(settings_dialog, "ocr_available", lambda: False)
+    d = SettingsDialog(Settings())
+    qtbot.addWidget(d)
+    assert not d.ocr.isEnabled() and "not installed" in d.ocr_note.text()

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from functools import partial
 
 from app.core.documents import Document
-from app.core.extract import code
+from app.core.extract import code, ocr
 from app.core.extract.blocks import tidy
 from app.core.extract.decode import looks_binary
 from app.core.extract.epub import extract_epub
@@ -28,7 +28,7 @@ from app.core.extract.files import read_bytes
 from app.core.extract.html import extract_html
 from app.core.extract.markdown import extract_markdown
 from app.core.extract.office import extract_docx, extract_odt
-from app.core.extract.pdf import extract_pdf
+from app.core.extract.pdf import NO_TEXT_LAYER, extract_pdf
 from app.core.extract.rst import extract_rst
 from app.core.extract.rtf import extract_rtf
 from app.core.extract.text import extract_text
@@ -44,14 +44,16 @@ DEFAULT_MAX_BYTES = 50_000_000
 @dataclass(frozen=True)
 class _Format:
     label: str  # for reasons: "could not read PDF: KeyError"
-    extract: Callable[[bytes], Document]
+    extract: Callable[..., Document]
     textual: bool = True  # checked for binary content before decoding
+    reads_pictures: bool = False  # extract() takes use_ocr=
 
 
 _TEXT = _Format("text file", extract_text)
 _MARKDOWN = _Format("Markdown", extract_markdown)
 _HTML = _Format("HTML", extract_html)
-_PDF = _Format("PDF", extract_pdf, textual=False)
+_PDF = _Format("PDF", extract_pdf, textual=False, reads_pictures=True)
+_IMAGE = _Format("image", ocr.extract_image, textual=False)  # only when OCR is on
 _RTF = _Format("RTF", extract_rtf)
 _FORMATS: dict[str, _Format] = {
     **{ext: _TEXT for ext in (".txt", ".text", ".log", ".csv", ".tsv", ".nfo", ".me", ".1st")},
@@ -92,11 +94,13 @@ _SNIFF = _Format("file", extract_text)  # decided from the content at extract ti
 _MARKDOWN_HINT = re.compile(rb"^(?:#{1,6} |```)", re.MULTILINE)
 
 
-def _format_by_name(name: str) -> _Format | None:
+def _format_by_name(name: str, use_ocr: bool = False) -> _Format | None:
     lower = name.lower()
     if lower in code.FILE_NAMES:
         return _Format("source file", partial(code.extract_code, language=code.FILE_NAMES[lower]))
     stem, ext = os.path.splitext(lower)
+    if use_ocr and ext in ocr.IMAGE_SUFFIXES:
+        return _IMAGE
     if ext in _FORMATS:
         return _FORMATS[ext]
     if ext in _TEMPLATE_SUFFIXES:  # config.toml.example reads as TOML
@@ -124,30 +128,34 @@ def _format_by_content(name: str, head: bytes) -> _Format:
     return _TEXT
 
 
-def is_supported(path: str | os.PathLike[str]) -> bool:
+def is_supported(path: str | os.PathLike[str], *, use_ocr: bool = False) -> bool:
     """Whether :func:`extract` would try ``path``, judging by its name alone.
 
     Names without an extension or with one Gemseek does not know count (their
     content decides at extract time), so a walker can ask this before reading
-    anything; only formats known not to be text (images, archives, media,
-    spreadsheets) are not tried.
+    anything; only formats known not to be text (images unless ``use_ocr``,
+    archives, media, spreadsheets) are not tried.
     """
-    return _format_by_name(os.path.basename(os.fspath(path))) is not None
+    return _format_by_name(os.path.basename(os.fspath(path)), use_ocr) is not None
 
 
 def unsupported_reason(path: str | os.PathLike[str]) -> str:
     """Why a file that :func:`is_supported` turns down is left out, for the skipped-files list."""
     ext = os.path.splitext(os.path.basename(os.fspath(path)))[1].lower()
+    if ext in ocr.IMAGE_SUFFIXES:
+        return f"unsupported type: {ext} images are read only with OCR on (Settings)"
     return f"unsupported type: {ext} files are not read" if ext else "unsupported type"
 
 
-def extract(path: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BYTES) -> Document:
+def extract(path: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BYTES, use_ocr: bool = False) -> Document:
     """Read the file at ``path`` and return its text as a :class:`Document`.
 
     Args:
         path: the file; a ``str`` may carry undecodable name bytes as
             surrogate escapes (``os.fsdecode``).
         max_bytes: files larger than this are skipped.
+        use_ocr: read image files, and PDF pages without a text layer, by OCR
+            (slow: call it in the extraction worker).
 
     Raises:
         SkipFile: the file is unsupported, unreadable, binary, empty, too
@@ -156,7 +164,7 @@ def extract(path: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BYTES)
     """
     path = os.fsdecode(os.fspath(path))
     name = os.path.basename(path)
-    fmt = _format_by_name(name)
+    fmt = _format_by_name(name, use_ocr)
     if fmt is None:
         raise SkipFile(unsupported_reason(name))
     sniffed: list[_Format] = []
@@ -170,7 +178,7 @@ def extract(path: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BYTES)
     data = read_bytes(path, max_bytes, check_head)
     fmt = sniffed[0] if sniffed else fmt
     try:
-        doc = tidy(fmt.extract(data))
+        doc = tidy(fmt.extract(data, use_ocr=use_ocr) if fmt.reads_pictures else fmt.extract(data))
     except SkipFile:
         raise
     except MemoryError:
@@ -179,5 +187,5 @@ def extract(path: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BYTES)
         log.info("extracting %r failed", path, exc_info=True)
         raise SkipFile(f"could not read {fmt.label}: {type(err).__name__}") from None
     if not doc.blocks:
-        raise SkipFile("no text layer (scanned PDF?)" if fmt is _PDF else "no text in file")
+        raise SkipFile(NO_TEXT_LAYER if fmt is _PDF and not use_ocr else "no text in file")
     return doc

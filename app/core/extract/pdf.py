@@ -15,6 +15,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
 from app.core.documents import Block, Document
+from app.core.extract import ocr
 from app.core.extract.errors import SkipFile
 
 log = logging.getLogger(__name__)
@@ -24,6 +25,9 @@ _OPEN_ERRORS = {
     pdfium_c.FPDF_ERR_FORMAT: "not a PDF or corrupted",
     pdfium_c.FPDF_ERR_PAGE: "page not found or content error",
 }
+NO_TEXT_LAYER = "no text layer (scanned PDF?)"
+"""Why a scan is skipped with OCR off (the indexer reads such files again when OCR is turned on)."""
+_MIN_PAGE_TEXT = 16  # characters: a page with less in its text layer is a scan (page numbers, stamps)
 _SHORT_LINE = 0.6  # of a page's typical line length: a line this short ends a paragraph
 
 
@@ -80,21 +84,38 @@ def page_paragraphs(text: str) -> list[str]:
     return paragraphs
 
 
-def extract_pdf(data: bytes) -> Document:
-    """Extract a PDF's text layer; every block carries its 1-based page number."""
+def _render(pdf: pdfium.PdfDocument, number: int):
+    page = pdf[number - 1]
+    try:
+        return page.render(scale=ocr.PDF_DPI / 72, grayscale=True).to_pil()
+    finally:
+        page.close()
+
+
+def extract_pdf(data: bytes, *, use_ocr: bool = False) -> Document:
+    """Extract a PDF's text layer; every block carries its 1-based page number.
+
+    With ``use_ocr``, pages without a text layer (scans) are read by OCR, and
+    the document's kind is "scan" so that turning OCR off can find it again.
+    """
     pdf = _open(data)
     try:
         title = (pdf.get_metadata_dict().get("Title") or "").strip() or None
-        blocks: list[Block] = []
+        pages: dict[int, list[Block]] = {}
         for index in range(len(pdf)):
             try:
                 text = _page_text(pdf, index)
             except pdfium.PdfiumError as err:  # one bad page does not lose the others
                 log.info("PDF page %d unreadable: %s", index + 1, err)
                 continue
-            blocks.extend(Block(p, page=index + 1) for p in page_paragraphs(text))
+            pages[index + 1] = [Block(p, page=index + 1) for p in page_paragraphs(text)]
+        scanned = [n for n, found in pages.items() if sum(len(b.text) for b in found) < _MIN_PAGE_TEXT]
+        read = ocr.pdf_pages(lambda n: _render(pdf, n), scanned) if use_ocr and scanned else []
     finally:
         pdf.close()
+    by_ocr = {b.page for b in read}  # a scanned page's stray text layer (a page number) gives way to OCR
+    blocks = sorted([b for n, found in pages.items() if n not in by_ocr for b in found] + read,
+                    key=lambda b: b.page)
     if not blocks:
-        raise SkipFile("no text layer (scanned PDF?)")
-    return Document(title=title, blocks=blocks, kind="pdf")
+        raise SkipFile("no text found, not even by OCR (scanned PDF?)" if use_ocr else NO_TEXT_LAYER)
+    return Document(title=title, blocks=blocks, kind="scan" if read else "pdf")

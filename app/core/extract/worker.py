@@ -26,15 +26,20 @@ from typing import Any, Self
 
 from app.core.documents import Document
 from app.core.errors import GemseekError
-from app.core.extract import DEFAULT_MAX_BYTES, extract
+from app.core.extract import DEFAULT_MAX_BYTES, extract, ocr
 from app.core.extract.errors import SkipFile
 
 log = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = 30.0
+DEFAULT_PAGE_TIMEOUT = 60.0
+"""Seconds OCR may take on one page (a scan's pages each get their own limit, so a long scan can finish)."""
 DEFAULT_MEMORY_LIMIT = 2 * 1024**3
 """Memory the child may use: address space on Linux (an rlimit), peak resident size elsewhere (a watchdog);
 PDFium on a hostile file can want more."""
+OCR_MEMORY_LIMIT = 4 * 1024**3
+"""The child's limit while OCR is on: ONNX Runtime's threads reserve address space well beyond the ~1 GB
+they touch (a 2 GB address-space limit failed on the third picture of a test run)."""
 MEMORY_EXIT = 86  # the child's exit status when its watchdog found it over the memory limit
 _GUARD_INTERVAL = 0.25
 _START_TIMEOUT = 120.0  # a cold start imports Python, pypdfium2 and charset-normalizer
@@ -109,21 +114,23 @@ def default_memory_guard() -> str:
 
 
 def _serve(conn: Connection, memory_limit: int | None, extract_fn: Extractor, guard: str = "rlimit") -> None:
-    """The child's loop: receive ``(path, max_bytes)``, send ``(status, payload)``."""
+    """The child's loop: receive ``(path, max_bytes, use_ocr)``, send ``("page", n)`` before each page OCR
+    reads, then ``(status, payload)``."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     if guard == "rlimit":
         _limit_memory(memory_limit)
     _guard(memory_limit, rss_watch=guard == "watch")
+    ocr.on_page = lambda number: conn.send(("page", number))
     conn.send(("ready", None))
     while True:
         try:
             request = conn.recv()
         except EOFError:  # the parent closed the pipe or went away
             return
-        path, max_bytes = request
+        path, max_bytes, use_ocr = request
         reply: tuple[str, Any]
         try:
-            reply = ("ok", extract_fn(path, max_bytes=max_bytes))
+            reply = ("ok", extract_fn(path, max_bytes=max_bytes, use_ocr=use_ocr))
         except SkipFile as err:
             reply = ("skip", err.reason)
         except MemoryError:
@@ -157,6 +164,9 @@ class ExtractionWorker:
         memory_guard: how that limit is kept: "rlimit" (address space, Linux) or "watch" (the child
             ends itself past that peak resident size); the platform's default when None.
         max_bytes: passed to :func:`app.core.extract.extract`.
+        use_ocr: read images and scanned PDF pages by OCR; each page then has ``page_timeout``
+            seconds of its own (the file's ``timeout`` covers the rest), and the memory limit is
+            at least :data:`OCR_MEMORY_LIMIT`.
         extract_fn: a picklable module-level function with the signature of
             :func:`~app.core.extract.extract`; tests swap in misbehaving ones.
     """
@@ -168,9 +178,15 @@ class ExtractionWorker:
         memory_limit: int | None = DEFAULT_MEMORY_LIMIT,
         memory_guard: str | None = None,
         max_bytes: int = DEFAULT_MAX_BYTES,
+        use_ocr: bool = False,
+        page_timeout: float = DEFAULT_PAGE_TIMEOUT,
         extract_fn: Extractor = extract,
     ) -> None:
         self.timeout = timeout
+        self.use_ocr = use_ocr
+        self.page_timeout = page_timeout
+        if use_ocr and memory_limit is not None:
+            memory_limit = max(memory_limit, OCR_MEMORY_LIMIT)
         self.memory_limit = memory_limit
         self.memory_guard = memory_guard or default_memory_guard()
         self.max_bytes = max_bytes
@@ -260,11 +276,8 @@ class ExtractionWorker:
                 self._stop()
                 raise WorkerError("the extraction worker was closed")
             try:
-                conn.send((os.path.abspath(os.fsdecode(os.fspath(path))), self.max_bytes))
-                if not conn.poll(limit):
-                    self._stop()
-                    raise SkipFile(f"extraction took longer than {limit:g} s")
-                status, payload = conn.recv()
+                conn.send((os.path.abspath(os.fsdecode(os.fspath(path))), self.max_bytes, self.use_ocr))
+                status, payload = self._reply(conn, limit)
             except (EOFError, OSError):
                 code = self._stop()
                 if self._closed:
@@ -276,3 +289,18 @@ class ExtractionWorker:
         if status == "ok":
             return payload
         raise SkipFile(payload)
+
+    def _reply(self, conn: Connection, limit: float) -> tuple[str, Any]:
+        """Wait for the child's answer: ``limit`` seconds, and ``page_timeout`` more for every page OCR reads."""
+        page = None
+        while True:
+            wait = limit if page is None else self.page_timeout
+            if not conn.poll(wait):
+                self._stop()
+                if page is None:
+                    raise SkipFile(f"extraction took longer than {limit:g} s")
+                raise SkipFile(f"OCR of page {page} took longer than {wait:g} s")
+            status, payload = conn.recv()
+            if status != "page":
+                return status, payload
+            page = payload

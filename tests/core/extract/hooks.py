@@ -10,11 +10,23 @@ import os
 import signal
 import time
 
-from app.core.documents import Document
-from app.core.extract import extract
+from app.core.documents import Block, Document
+from app.core.extract import extract, ocr
 
 
-def misbehave(path: str, *, max_bytes: int) -> Document:
+def _pages(count: int, seconds: float, stuck: int | None = None) -> Document:
+    """Pages as OCR reports them, each taking ``seconds`` (page ``stuck`` never ends)."""
+    for number in range(1, count + 1):
+        ocr.on_page(number)
+        time.sleep(3600 if number == stuck else seconds)
+    return Document(title=None, blocks=[Block(f"page {n}", page=n) for n in range(1, count + 1)], kind="scan")
+
+
+def misbehave(path: str, *, max_bytes: int, use_ocr: bool = False) -> Document:
+    if path.endswith(".slowpages"):
+        return _pages(3, 1.5)
+    if path.endswith(".stuckpage"):
+        return _pages(3, 0.1, stuck=2)
     if path.endswith(".hang"):
         time.sleep(3600)
     if path.endswith(".exit"):
@@ -32,4 +44,4 @@ def misbehave(path: str, *, max_bytes: int) -> Document:
         return Document(title=str(os.getpid()))
     if path.endswith(".oops"):
         raise KeyError("a custom extractor's bug")
-    return extract(path, max_bytes=max_bytes)
+    return extract(path, max_bytes=max_bytes, use_ocr=use_ocr)

@@ -67,8 +67,10 @@ def test_supported_names():
 
 
 def test_unsupported_type(extract_bytes):
-    with pytest.raises(SkipFile, match="^unsupported type: .jpg files are not read$"):
+    with pytest.raises(SkipFile, match=r"^unsupported type: .jpg images are read only with OCR on \(Settings\)$"):
         extract_bytes("photo.jpg", b"\xff\xd8\xff\xe0")
+    with pytest.raises(SkipFile, match="^unsupported type: .mkv files are not read$"):
+        extract_bytes("movie.mkv", b"\x1a\x45\xdf\xa3")
 
 
 def test_text_is_read_whatever_its_extension(extract_bytes):

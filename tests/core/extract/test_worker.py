@@ -158,3 +158,14 @@ def test_the_child_ends_when_the_parent_dies_mid_file(tmp_path):
     while _alive(child) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not _alive(child), "the extraction child outlived its parent"
+
+
+def test_every_ocr_page_has_its_own_time_limit(tmp_path):
+    # Three pages of 1.5 s each: the whole file takes longer than its 1 s limit, but no page takes longer
+    # than the 2.5 s a page may, so the scan is read.
+    with ExtractionWorker(timeout=1, page_timeout=2.5, extract_fn=misbehave) as w:
+        doc = w.extract(_touch(tmp_path, "scan.slowpages"))
+        assert [b.page for b in doc.blocks] == [1, 2, 3]
+        with pytest.raises(SkipFile, match=r"^OCR of page 2 took longer than 2.5 s$"):
+            w.extract(_touch(tmp_path, "scan.stuckpage"))
+        assert w.extract(_touch(tmp_path, "after.txt", b"still works")).text == "still works"

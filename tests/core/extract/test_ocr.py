@@ -1,0 +1,118 @@
+"""OCR on pages of real text: a page of a real PDF rendered to pictures, read back.
+
+OCR runs in the extraction worker's child, as in the app: OpenCV, which the OCR library loads, brings its
+own Qt 5 and points Qt's plugin path at it, so it must never load in a process that runs Qt (this one).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pypdfium2 as pdfium
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+from app.core.extract import SkipFile, extract, is_supported
+from app.core.extract import ocr as ocr_module
+from app.core.extract.pdf import NO_TEXT_LAYER
+from app.core.extract.worker import ExtractionWorker
+
+
+@pytest.fixture(scope="module")
+def reader():
+    with ExtractionWorker(timeout=60, use_ocr=True) as worker:
+        yield worker.extract
+
+
+@pytest.fixture(scope="module")
+def page_images(corpus) -> list[Image.Image]:
+    """The first two pages of cite.pdf (the eval corpus) as 150 dpi greyscale pictures: a scan without noise."""
+    pdf = pdfium.PdfDocument(str(corpus / "docs/pdf/cite.pdf"))
+    try:
+        return [pdf[i].render(scale=150 / 72, grayscale=True).to_pil() for i in range(2)]
+    finally:
+        pdf.close()
+
+
+def _image_pdf(images: list[Image.Image]) -> bytes:
+    """A PDF whose pages are only pictures, as a scanner makes them."""
+    out = io.BytesIO()
+    images[0].save(out, "PDF", resolution=150, save_all=True, append_images=images[1:])
+    return out.getvalue()
+
+
+def test_images_are_read_only_with_ocr_on():
+    assert not is_supported("scan.png")
+    assert all(is_supported(f"scan{ext}", use_ocr=True) for ext in (".png", ".jpg", ".jpeg", ".tiff", ".webp"))
+    assert not is_supported("clip.gif", use_ocr=True)
+
+
+def test_a_png_of_a_real_page_is_read(tmp_path, page_images, reader):
+    path = tmp_path / "page.png"
+    page_images[0].save(path)
+    doc = reader(path)
+    assert doc.kind == "image"
+    text = doc.text
+    assert "The cite package" in text and "numeric citations" in text
+    assert "Donald Arseneau" in text
+    assert all(b.page is None for b in doc.blocks)  # one picture: no page numbers
+
+
+def test_a_scanned_pdf_is_read_page_by_page(tmp_path, page_images, reader):
+    path = tmp_path / "scan.pdf"
+    path.write_bytes(_image_pdf(page_images))
+    with pytest.raises(SkipFile, match=f"^{re.escape(NO_TEXT_LAYER)}$"):
+        extract(path)
+    doc = reader(path)
+    assert doc.kind == "scan"
+    assert {b.page for b in doc.blocks} == {1, 2}
+    first = " ".join(b.text for b in doc.blocks if b.page == 1)
+    second = " ".join(b.text for b in doc.blocks if b.page == 2)
+    assert "cite package" in first and "compression" in second.lower()
+
+
+def test_a_pdf_with_a_text_layer_is_not_read_by_ocr(corpus, monkeypatch):
+    monkeypatch.setattr(ocr_module, "read_image", lambda image: pytest.fail("OCR ran on a page with text"))
+    doc = extract(corpus / "docs/pdf/keyval.pdf", use_ocr=True)
+    assert doc.kind == "pdf"
+
+
+def test_every_frame_of_a_tiff_is_a_page(tmp_path, reader):
+    font = ImageFont.load_default(size=48)
+    frames = []
+    for words in ("the letter about the rent increase", "invoice for the garden fence"):
+        frame = Image.new("L", (1400, 200), 255)
+        ImageDraw.Draw(frame).text((40, 60), words, fill=0, font=font)
+        frames.append(frame)
+    path = tmp_path / "scans.tiff"
+    frames[0].save(path, save_all=True, append_images=frames[1:])
+    doc = reader(path)
+    assert [(b.page, b.text.lower()) for b in doc.blocks] == [
+        (1, "the letter about the rent increase"), (2, "invoice for the garden fence")]
+
+
+def test_bad_images_are_skipped_with_a_reason(tmp_path, reader):
+    damaged = tmp_path / "cut.png"
+    damaged.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 40)
+    with pytest.raises(SkipFile, match="^damaged image: cannot be decoded$"):
+        extract(damaged, use_ocr=True)  # decoding fails before any OCR: safe in this process
+    blank = tmp_path / "blank.png"
+    Image.new("L", (600, 400), 255).save(blank)
+    with pytest.raises(SkipFile, match=r"^no text found in the image \(OCR\)$"):
+        reader(blank)
+
+
+def test_ocr_refuses_to_load_next_to_qt(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "PySide6.QtCore", sys.modules.get("PySide6.QtCore", object()))
+    ocr_module._engine.cache_clear()
+    with pytest.raises(RuntimeError, match="extraction process"):
+        ocr_module._engine()
+
+
+def test_huge_pictures_are_scaled_down_before_reading():
+    big = Image.new("L", (10_000, 5_000), 255)
+    small = ocr_module._bounded(big)
+    assert max(small.size) == ocr_module.MAX_SIDE and small.size == (2500, 1250)
