@@ -89,6 +89,9 @@ class IndexStatus(QObject):
             text += f" · {stats['skipped_files']} skipped"
         self.files.setText(text)
 
+    def show_activity(self, text: str) -> None:
+        self.activity.setText(text)
+
     def on_failed(self, message: str) -> None:
         self.activity.setText(f"Indexing stopped: {message}")
         self.progress.hide()

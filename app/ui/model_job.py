@@ -67,6 +67,11 @@ class ModelJob(QObject):
             self._cancelled = True
             self.process.terminate()
 
+    def wait(self, timeout_ms: int) -> None:
+        """Wait for the child to end (after :meth:`cancel`, it stops its converter first)."""
+        if self.running:
+            self.process.waitForFinished(timeout_ms)
+
     def _read(self) -> None:
         self._buffer += bytes(self.process.readAllStandardOutput().data())
         *lines, self._buffer = self._buffer.split(b"\n")
