@@ -43,9 +43,7 @@ def shoot() -> int:
 
     from app.core.paths import Paths, resources_dir
     from app.core.settings import Settings
-    from app.main import index_opener, search_opener
-    from app.ui.controller import AppController
-    from app.ui.tray import Tray
+    from app.main import build_app
 
     user_home = Path(tempfile.mkdtemp(prefix="gemseek-user-"))  # a new user's Documents and Desktop
     for folder in ("Documents", "Desktop"):
@@ -71,7 +69,7 @@ def shoot() -> int:
                 raise SystemExit("timed out")
             settle(100)
 
-    controller = AppController(paths, Settings(), search_opener(paths), index_opener(paths), Tray(icon))
+    controller = build_app(paths, Settings(), icon)
     controller.start(first_run=False)
     window = controller.window
     window.resize(1100, 680)

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from app.core import power
 from app.core.paths import Paths
 from app.core.progress import Progress
 from app.core.settings import Settings
@@ -70,7 +71,7 @@ class IndexSupervisor(QObject):
     stopped = Signal()
 
     def __init__(self, paths: Paths, settings: Settings, index_opener: IndexOpener, *,
-                 engine_choice: Callable[[Settings], object | None], on_battery: Callable[[], bool],
+                 engine_choice: Callable[[Settings], object | None], on_battery: Callable[[], bool] = power.on_battery,
                  prepare_models: bool = True, model_job: ModelJobFactory = ModelJob, power_poll_ms: int = 30_000,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)

@@ -50,6 +50,10 @@ class SkippedDialog(QDialog):
         layout.addWidget(buttons)
         self.set_skipped([])
 
+    def show_stats(self, stats: dict) -> None:
+        """List the skipped files of the index's latest counts."""
+        self.set_skipped(stats.get("skipped", []))
+
     def set_skipped(self, skipped: list[tuple[str, str]]) -> None:
         self.table.setRowCount(len(skipped))
         for row, (path, reason) in enumerate(skipped):

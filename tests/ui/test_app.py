@@ -10,9 +10,8 @@ from PySide6.QtCore import Qt, QThread, QTimer
 
 from app.core import settings as settings_mod
 from app.core.settings import Settings
-from app.main import index_opener, search_opener
+from app.main import build_app
 from app.ui.controller import AppController
-from app.ui.tray import Tray
 from tests.helpers.fakes import FakeEmbedder, engine_choice_when_present
 
 
@@ -29,12 +28,24 @@ def fake_factory(settings: Settings) -> FakeEmbedder:
 
 
 @pytest.fixture
-def app_controller(qtbot, paths, docs):
-    settings = Settings(roots=(str(docs),))
-    settings_mod.save(settings, paths.settings_file)
-    controller = make_controller(paths, settings)
-    yield controller
-    shut_down(qtbot, controller)
+def make_app(qtbot, paths, docs):
+    """Make the app over ``docs`` (saved as the settings) with these collaborators; quit it after the test."""
+    made: list[AppController] = []
+
+    def make(**collaborators) -> AppController:
+        settings = Settings(roots=(str(docs),))
+        settings_mod.save(settings, paths.settings_file)
+        made.append(make_controller(paths, settings, **collaborators))
+        return made[-1]
+
+    yield make
+    for controller in made:
+        shut_down(qtbot, controller)
+
+
+@pytest.fixture
+def app_controller(make_app):
+    return make_app()
 
 
 def shut_down(qtbot, controller: AppController) -> None:
@@ -44,11 +55,11 @@ def shut_down(qtbot, controller: AppController) -> None:
 
 
 def make_controller(paths, settings: Settings, factory=fake_factory, *, prepare_models: bool = False,
-                    on_battery=lambda: False):
+                    on_battery=lambda: False, make_grabber=None):
     """The app over embedders from ``factory``; with ``prepare_models`` it also gets missing models."""
-    return AppController(paths, settings, search_opener(paths, factory), index_opener(paths, factory),
-                         Tray(qtbot_icon()), prepare_models=prepare_models,
-                         engine_choice=engine_choice_when_present(paths), on_battery=on_battery)
+    return build_app(paths, settings, qtbot_icon(), embedder_factory=factory, prepare_models=prepare_models,
+                     engine_choice=engine_choice_when_present(paths), on_battery=on_battery,
+                     make_grabber=make_grabber)
 
 
 def qtbot_icon():
@@ -121,11 +132,9 @@ def test_gentle_and_start_at_login_apply_without_restart(qtbot, app_controller, 
     assert not (tmp_path / "xdg-config" / "autostart" / "gemseek.desktop").exists()
 
 
-def test_indexing_pauses_on_battery_and_resumes_on_mains(qtbot, paths, docs):
+def test_indexing_pauses_on_battery_and_resumes_on_mains(qtbot, make_app):
     battery = [True]
-    settings = Settings(roots=(str(docs),))
-    settings_mod.save(settings, paths.settings_file)
-    app_controller = make_controller(paths, settings, on_battery=lambda: battery[0])
+    app_controller = make_app(on_battery=lambda: battery[0])
     app_controller.start(first_run=False)
     wait_state(qtbot, app_controller, "watching")
     app_controller.indexing.check_power()
@@ -136,7 +145,6 @@ def test_indexing_pauses_on_battery_and_resumes_on_mains(qtbot, paths, docs):
     battery[0] = False
     app_controller.indexing.check_power()
     wait_state(qtbot, app_controller, "watching")
-    shut_down(qtbot, app_controller)
 
 
 def test_skipped_files_are_listed_and_retried(qtbot, app_controller, docs):
@@ -260,11 +268,11 @@ def test_changing_quantization_keeps_the_old_index_until_the_new_one_is_ready(qt
     shut_down(qtbot, controller)
 
 
-def test_global_shortcut_opens_quick_search_and_follows_the_setting(qtbot, app_controller):
+def test_global_shortcut_opens_quick_search_and_follows_the_setting(qtbot, make_app):
     from tests.ui.test_hotkey import FakeGrabber
 
     grabbed = []
-    app_controller.make_grabber = lambda shortcut: grabbed.append(shortcut) or FakeGrabber(presses=1)
+    app_controller = make_app(make_grabber=lambda shortcut: grabbed.append(shortcut) or FakeGrabber(presses=1))
     app_controller.start(first_run=False)
     qtbot.waitUntil(app_controller.quick.isVisible, timeout=5000)
     assert grabbed == ["Ctrl+Alt+Space"]
@@ -272,4 +280,4 @@ def test_global_shortcut_opens_quick_search_and_follows_the_setting(qtbot, app_c
     app_controller.apply(app_controller.settings.replace(hotkey="Ctrl+Shift+F"))
     qtbot.waitUntil(lambda: grabbed == ["Ctrl+Alt+Space", "Ctrl+Shift+F"], timeout=5000)
     app_controller.apply(app_controller.settings.replace(hotkey=""))
-    assert app_controller.hotkey is None
+    assert app_controller.shortcut.listener is None
