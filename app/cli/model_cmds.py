@@ -15,6 +15,7 @@ from app.core.errors import GemseekError
 from app.core.fetch import fetch_checkpoint
 from app.core.model import AUTO_QUANTIZATION, QUANTIZATION_CHOICES
 from app.core.paths import Paths
+from app.core.progress import Stage
 
 TERMS_MARKER = "gemma-terms-shown"
 
@@ -100,7 +101,7 @@ def run_fetch(args: argparse.Namespace, paths: Paths) -> int:
         for p in fetch_checkpoint(
             paths, args.source, manifest=checkpoint.MANIFEST, force=args.force
         ):
-            if p.stage in ("note", "done"):
+            if p.stage in (Stage.NOTE, Stage.DONE):
                 printer.close()
                 print(p.message)
             else:

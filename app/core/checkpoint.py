@@ -18,7 +18,7 @@ from typing import Any, BinaryIO, NamedTuple
 
 from app.core.errors import IntegrityError
 from app.core.paths import Paths
-from app.core.progress import CancelToken, Progress
+from app.core.progress import CancelToken, Progress, Stage
 
 log = logging.getLogger(__name__)
 
@@ -126,13 +126,13 @@ def verify_checkpoint(
     check_complete(folder, manifest)
     total = manifest_bytes(manifest)
     done = 0
-    yield Progress("verify", done, total, "B", "Verifying the checkpoint")
+    yield Progress(Stage.VERIFY, done, total, "B", "Verifying the checkpoint")
     for entry in manifest:
         digest = hashlib.sha256()
         with open(folder / entry.relpath, "rb") as fh:
             for n in hash_copy(fh, None, digest, cancel):
                 done += n
-                yield Progress("verify", done, total, "B", f"Verifying {entry.relpath}")
+                yield Progress(Stage.VERIFY, done, total, "B", f"Verifying {entry.relpath}")
         check_digest(entry, digest.hexdigest(), f" in {folder}")
     write_stamp(folder, manifest)
 

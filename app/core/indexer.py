@@ -32,7 +32,7 @@ from app.core.chunking import chunk_document
 from app.core.embedder import Embedder
 from app.core.extract import SkipFile
 from app.core.extract.worker import ExtractionWorker
-from app.core.progress import CancelToken, Progress
+from app.core.progress import CancelToken, Progress, Stage
 from app.core.reading import ReadTooSlow, hash_within
 from app.core.store import Store
 from app.core.walk import Found, Problem, stat_file, walk
@@ -158,10 +158,10 @@ class Indexer:
         """
         cancel = cancel or CancelToken()
         full = rescan is None
-        yield Progress("scan", message="Looking for changes")
+        yield Progress(Stage.SCAN, message="Looking for changes")
         plan = self._plan(roots, list(roots) if full else list(rescan), list(changed), full)
         total = len(plan.todo)
-        yield Progress("index", 0, total, "files", f"{total} files to index")
+        yield Progress(Stage.INDEX, 0, total, "files", f"{total} files to index")
         try:
             yield from self._index(plan, cancel)
             self._forget(plan)
@@ -174,7 +174,7 @@ class Indexer:
                     log.info("dropped %d vectors no chunk uses", dropped)
         finally:
             self.store.save()
-        yield Progress("done", total, total, "files", "Index is up to date")
+        yield Progress(Stage.DONE, total, total, "files", "Index is up to date")
 
     # -- planning ----------------------------------------------------------
     def _plan(self, roots: Sequence[Path], folders: list[Path], changed: list[Path], full: bool) -> _Plan:
@@ -262,7 +262,7 @@ class Indexer:
                 elapsed = max(time.monotonic() - started, 1e-6)
                 message = (f"Reading files for keyword search ({done / elapsed:.1f} files/s)"
                            if self.options.keywords_first else f"Indexing ({tokens / elapsed:.0f} tokens/s)")
-                yield Progress("index", done, total, "files", message)
+                yield Progress(Stage.INDEX, done, total, "files", message)
                 if item is None:
                     break
         finally:
@@ -424,7 +424,7 @@ class Indexer:
             return
         total = len(pending)
         started = time.monotonic()
-        yield Progress("embed", 0, total, "passages", f"Embedding {total:,} passages")
+        yield Progress(Stage.EMBED, 0, total, "passages", f"Embedding {total:,} passages")
         for start in range(0, total, 64):
             cancel.check()
             part = catalog.texts_of_hashes(pending[start : start + 64])
@@ -438,7 +438,7 @@ class Indexer:
             self.store.save(every=self.options.save_every)
             done = min(start + 64, total)
             rate = done / max(time.monotonic() - started, 1e-6)
-            yield Progress("embed", done, total, "passages", f"Embedding passages ({rate:.1f} passages/s)")
+            yield Progress(Stage.EMBED, done, total, "passages", f"Embedding passages ({rate:.1f} passages/s)")
 
 
 def _title(mode: str, name: str, doc_title: str | None) -> str:

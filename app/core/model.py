@@ -21,7 +21,7 @@ from pathlib import Path
 from app.core.errors import GemseekError, ModelMissingError
 from app.core.filelock import LockHeld, exclusive_lock
 from app.core.paths import Paths
-from app.core.progress import Cancelled, CancelToken, Progress
+from app.core.progress import Cancelled, CancelToken, Progress, converting
 
 log = logging.getLogger(__name__)
 
@@ -170,7 +170,7 @@ def convert_model(
                     error = rec.get("message") or "conversion failed"
                 elif stage != "done":
                     yield Progress(
-                        stage=f"convert:{stage}",
+                        stage=converting(stage),
                         done=int(rec.get("done", 0)),
                         total=rec.get("total"),
                         unit="B" if stage == "write" else "",

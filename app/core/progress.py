@@ -8,6 +8,34 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Stage(StrEnum):
+    """The phases long jobs report in :attr:`Progress.stage`.
+
+    A conversion reports ``convert:<step>`` with the converter's own step
+    names (check, hash, write, quantize): see :func:`converting`.
+    """
+
+    SCAN = "scan"  # indexing: looking for changes
+    INDEX = "index"  # reading, cutting (and, unless keywords come first, embedding) files
+    EMBED = "embed"  # embedding passages that have no vector yet
+    DOWNLOAD = "download"  # getting the checkpoint: from Hugging Face or a package index
+    ASSEMBLE = "assemble"
+    EXTRACT = "extract"
+    COPY = "copy"  # from a folder the user has
+    VERIFY = "verify"
+    INSTALL = "install"
+    CONVERT = "convert"  # the converter child: checkpoint → GGUF
+    ENGINE = "engine"  # measuring how to run the model on this machine
+    NOTE = "note"  # a sentence worth a line of its own
+    DONE = "done"  # the job is over; the message says how it ended
+
+
+def converting(step: str) -> str:
+    """The stage of the converter's ``step``: ``convert:write`` and so on."""
+    return f"{Stage.CONVERT}:{step}"
 
 
 @dataclass(frozen=True)
@@ -15,7 +43,7 @@ class Progress:
     """One step of a long job.
 
     Attributes:
-        stage: short machine-friendly name of the phase ("download", "verify", ...).
+        stage: the phase, a :class:`Stage` (a conversion's steps: see :func:`converting`).
         done: units finished in this stage.
         total: units in this stage, or None when unknown.
         unit: what is counted ("B" for bytes, "files", "texts", ...).

@@ -19,10 +19,10 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from app.core import power
 from app.core.paths import Paths
-from app.core.progress import Progress
+from app.core.progress import Progress, Stage
 from app.core.settings import Settings
 from app.ui.model_job import ModelJob
-from app.ui.workers import IndexRunner
+from app.ui.workers import IndexRunner, IndexState
 
 log = logging.getLogger(__name__)
 
@@ -48,8 +48,7 @@ class IndexSupervisor(QObject):
         model_job: (paths, quantization, parent) → the job that gets a model.
 
     Signals:
-        state_changed(str): a runner's state ("preparing", "indexing", "watching", "paused",
-            "stopped", "failed"), or "preparing" / "model-missing" while getting the model.
+        state_changed(IndexState): a runner's state, or PREPARING / MODEL_MISSING while getting the model.
         paused_changed(bool): whether the current runner is paused, after each of its states.
         progress(Progress): each step of getting the model and of indexing.
         coverage(str): how much the answers cover while indexing; empty once up to date.
@@ -60,7 +59,7 @@ class IndexSupervisor(QObject):
         stopped(): after :meth:`stop`, every job and thread of indexing has ended.
     """
 
-    state_changed = Signal(str)
+    state_changed = Signal(object)
     paused_changed = Signal(bool)
     progress = Signal(object)
     coverage = Signal(str)
@@ -203,7 +202,7 @@ class IndexSupervisor(QObject):
         job.progress.connect(self.progress)
         job.finished.connect(self._model_finished)
         self._job = job
-        self.state_changed.emit("preparing")
+        self.state_changed.emit(IndexState.PREPARING)
         job.start()
 
     def _model_finished(self, ok: bool, message: str) -> None:
@@ -212,7 +211,7 @@ class IndexSupervisor(QObject):
             return
         if not ok:
             self.failed.emit(message)
-            self.state_changed.emit("model-missing")
+            self.state_changed.emit(IndexState.MODEL_MISSING)
             return
         if job.qtype == self.settings.quantization:
             self.apply(self.settings)
@@ -240,17 +239,17 @@ class IndexSupervisor(QObject):
         if text:
             self.coverage.emit(text)
 
-    def _runner_state(self, state: str) -> None:
+    def _runner_state(self, state: IndexState) -> None:
         self.state_changed.emit(state)  # any runner's, also one being replaced
         if self._stopping or self.sender() is not self._runner:
             return
-        if state == "watching":
+        if state == IndexState.WATCHING:
             self.coverage.emit("")
-        paused = state == "paused"
+        paused = state == IndexState.PAUSED
         self.paused_changed.emit(paused)
         if paused and self._battery_paused:
             self.activity.emit(BATTERY_NOTE)
-        if state == "watching":
+        if state == IndexState.WATCHING:
             self.caught_up.emit(self._indexed)
 
     def _runner_stats(self, stats: dict) -> None:
@@ -262,9 +261,9 @@ class IndexSupervisor(QObject):
 
 def coverage_text(p: Progress) -> str:
     """How much of the folders answers cover at this step of indexing ("" when it does not say)."""
-    if p.stage not in ("index", "embed") or not p.total:
+    if p.stage not in (Stage.INDEX, Stage.EMBED) or not p.total:
         return ""
-    if p.stage == "index":
+    if p.stage == Stage.INDEX:
         return f"still indexing: {p.done:,} of {p.total:,} files read"
     return f"still indexing: every file found by its words, {p.done:,} of {p.total:,} passages by meaning"
 

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QMainWindow, QWidget
 from app.core.progress import Progress
 from app.ui.index_status import IndexStatus
 from app.ui.search_panel import SearchPanel
-from app.ui.workers import SearchClient
+from app.ui.workers import IndexState, SearchClient
 
 
 class MainWindow(QMainWindow):
@@ -65,7 +65,7 @@ class MainWindow(QMainWindow):
         self.pause_action.setText("Resume indexing" if paused else "Pause indexing")
 
     # -- the index's account (the status bar) and the answers' coverage ----
-    def show_state(self, state: str) -> None:
+    def show_state(self, state: IndexState) -> None:
         self.status.on_state(state)
 
     def show_progress(self, p: Progress) -> None:
