@@ -19,7 +19,7 @@ import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import numpy as np
@@ -43,6 +43,26 @@ def path_from_key(key: bytes) -> Path:
 def display_path(key: bytes) -> str:
     """A printable form of a path whose bytes may not be valid UTF-8."""
     return key.decode("utf-8", "replace")
+
+
+@dataclass(frozen=True)
+class IndexStats:
+    """How much is indexed: the catalog's counts, and which files were left out (and why).
+
+    The catalog fills the counts; :meth:`app.core.services.IndexService.stats`
+    adds ``skipped``, (path, reason) of each file left out or indexed only in part.
+    """
+
+    files: int = 0
+    skipped_files: int = 0
+    chunks: int = 0
+    vectors: int = 0
+    last_update: float | None = None  # when a file was last indexed (seconds since the epoch)
+    skipped: tuple[tuple[str, str], ...] = ()
+
+    def counts(self) -> dict:
+        """The counts by name, without ``skipped`` (``gemseek status --json``)."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "skipped"}
 
 
 @dataclass(frozen=True)
@@ -484,16 +504,16 @@ class Catalog:
         return np.fromiter((r[0] for r in rows), dtype=np.int64)
 
     # -- status ------------------------------------------------------------
-    def stats(self) -> dict:
+    def stats(self) -> IndexStats:
         count = lambda sql: int(self._scalar(sql) or 0)  # noqa: E731
         last = self._scalar("SELECT max(indexed_at) FROM files")
-        return {
-            "files": count("SELECT count(*) FROM files WHERE status = 'indexed'"),
-            "skipped_files": count("SELECT count(*) FROM files WHERE status = 'skipped'"),
-            "chunks": count("SELECT count(*) FROM chunks"),
-            "vectors": count("SELECT count(*) FROM vectors"),
-            "last_update": float(last) if last else None,
-        }
+        return IndexStats(
+            files=count("SELECT count(*) FROM files WHERE status = 'indexed'"),
+            skipped_files=count("SELECT count(*) FROM files WHERE status = 'skipped'"),
+            chunks=count("SELECT count(*) FROM chunks"),
+            vectors=count("SELECT count(*) FROM vectors"),
+            last_update=float(last) if last else None,
+        )
 
     def skipped(self) -> list[tuple[str, str]]:
         """(path, reason) of every file left out of the index, or indexed only in part."""

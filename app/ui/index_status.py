@@ -7,6 +7,7 @@ import time
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QStatusBar
 
+from app.core.catalog import IndexStats
 from app.core.progress import Progress, Stage, human_bytes
 from app.ui.workers import IndexState
 
@@ -85,10 +86,10 @@ class IndexStatus(QObject):
             self.activity.setText("Up to date; watching for changes")
             self.progress.hide()
 
-    def on_stats(self, stats: dict) -> None:
-        text = f"{stats.get('files', 0):,} files · {stats.get('chunks', 0):,} passages"
-        if stats.get("skipped_files"):
-            text += f" · {stats['skipped_files']} skipped"
+    def on_stats(self, stats: IndexStats) -> None:
+        text = f"{stats.files:,} files · {stats.chunks:,} passages"
+        if stats.skipped_files:
+            text += f" · {stats.skipped_files} skipped"
         self.files.setText(text)
 
     def show_activity(self, text: str) -> None:

@@ -18,6 +18,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from app.core import power
+from app.core.catalog import IndexStats
 from app.core.paths import Paths
 from app.core.progress import Progress, Stage
 from app.core.settings import Settings
@@ -53,7 +54,7 @@ class IndexSupervisor(QObject):
         progress(Progress): each step of getting the model and of indexing.
         coverage(str): how much the answers cover while indexing; empty once up to date.
         activity(str): what indexing is doing when its state alone does not say it.
-        stats(dict): the catalog's counts after each pass.
+        stats(IndexStats): the index's counts and skipped files after each pass.
         failed(str): indexing stopped, or the model could not be got; a sentence for the user.
         caught_up(Settings): the index for these settings is up to date (the current runner watches).
         stopped(): after :meth:`stop`, every job and thread of indexing has ended.
@@ -64,7 +65,7 @@ class IndexSupervisor(QObject):
     progress = Signal(object)
     coverage = Signal(str)
     activity = Signal(str)
-    stats = Signal(dict)
+    stats = Signal(object)
     failed = Signal(str)
     caught_up = Signal(object)
     stopped = Signal()
@@ -84,7 +85,7 @@ class IndexSupervisor(QObject):
         self._runner: IndexRunner | None = None
         self._indexed = settings  # what the current runner indexes with
         self._job: ModelJob | None = None
-        self.last_stats: dict = {}
+        self.last_stats = IndexStats()
         self._battery_paused = False
         self._stopping = False
         self._power_timer = QTimer(self, interval=power_poll_ms)
@@ -252,7 +253,7 @@ class IndexSupervisor(QObject):
         if state == IndexState.WATCHING:
             self.caught_up.emit(self._indexed)
 
-    def _runner_stats(self, stats: dict) -> None:
+    def _runner_stats(self, stats: IndexStats) -> None:
         if self._stopping:
             return
         self.last_stats = stats

@@ -6,6 +6,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QWidget
 
+from app.core.catalog import IndexStats
 from app.core.progress import Progress
 from app.ui.index_status import IndexStatus
 from app.ui.search_panel import SearchPanel
@@ -71,7 +72,7 @@ class MainWindow(QMainWindow):
     def show_progress(self, p: Progress) -> None:
         self.status.on_progress(p)
 
-    def show_stats(self, stats: dict) -> None:
+    def show_stats(self, stats: IndexStats) -> None:
         self.status.on_stats(stats)
 
     def show_failure(self, message: str) -> None:

@@ -177,13 +177,13 @@ class IndexRunner(QThread):
     Signals:
         progress(Progress): every step of preparing and indexing.
         state(IndexState): PREPARING, INDEXING, WATCHING, PAUSED, STOPPED or FAILED.
-        stats(dict): the catalog's counts after each pass.
+        stats(IndexStats): the index's counts and skipped files after each pass.
         failed(str): a message for the user; the runner has stopped.
     """
 
     progress = Signal(object)
     state = Signal(object)
-    stats = Signal(dict)
+    stats = Signal(object)
     failed = Signal(str)
 
     def __init__(self, open_service: Callable, parent: QObject | None = None, *, gentle: bool = False) -> None:

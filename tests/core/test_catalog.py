@@ -79,7 +79,7 @@ def test_delete_and_skip_drop_chunks_and_fts_rows(cat):
         cat.record_skip(path_key("/d/b.txt"), size=1, mtime_ns=1, reason="binary file")
     assert cat.fts_search(match_expression("alpha"), 10) == []
     assert cat.skipped() == [("/d/b.txt", "binary file")]
-    assert cat.stats()["chunks"] == 0
+    assert cat.stats().chunks == 0
 
 
 def test_move_keeps_chunks(cat):
@@ -191,7 +191,7 @@ def test_readers_do_not_wait_for_a_writer(tmp_path):
     reader = Catalog(tmp_path / "c.sqlite", readonly=True)
     writer._db.execute("BEGIN IMMEDIATE")  # a long write in progress
     writer._db.execute("DELETE FROM chunks")
-    assert reader.stats()["chunks"] == 1  # sees the last commit, at once
+    assert reader.stats().chunks == 1  # sees the last commit, at once
     writer._db.execute("ROLLBACK")
     reader.close()
     writer.close()

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QObject, Signal
 
+from app.core.catalog import IndexStats
 from app.core.progress import Progress
 from app.core.settings import Settings
 from app.ui.index_supervisor import BATTERY_NOTE, IndexSupervisor, coverage_text
@@ -31,7 +32,7 @@ class FakeService:
         self.retried.extend(files)
 
     def stats(self):
-        return {"files": 3, "chunks": 5, "skipped": [("a.bin", "binary file")]}
+        return IndexStats(files=3, skipped_files=1, chunks=5, skipped=(("a.bin", "binary file"),))
 
     def close(self):
         self.closed.set()
@@ -137,7 +138,7 @@ def test_start_indexes_then_reports_caught_up_and_stats(qtbot, home):
     with qtbot.waitSignal(h.sup.stats, timeout=10_000) as stats:
         assert h.sup.start() is True
     wait_state(qtbot, h, "watching")
-    assert stats.args[0]["files"] == 3 and h.sup.last_stats["chunks"] == 5
+    assert stats.args[0].files == 3 and h.sup.last_stats.chunks == 5
     assert h.said.caught_up == [h.sup.settings]
     assert h.said.paused[-1] is False
 
