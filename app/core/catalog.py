@@ -21,6 +21,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -63,6 +64,14 @@ class IndexStats:
     def counts(self) -> dict:
         """The counts by name, without ``skipped`` (``gemseek status --json``)."""
         return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "skipped"}
+
+
+class HashedText(NamedTuple):
+    """A passage's text by its content hash (the key of its vector)."""
+
+    text_hash: str
+    title: str
+    text: str
 
 
 @dataclass(frozen=True)
@@ -399,9 +408,9 @@ class Catalog:
             " ON v.text_hash = c.text_hash AND v.model = ? WHERE v.text_hash IS NULL GROUP BY c.text_hash"
             " ORDER BY min(c.seq > 1), max(f.mtime_ns) DESC, min(c.seq), min(c.id)", (model,))]
 
-    def texts_of_hashes(self, hashes: Sequence[str]) -> list[tuple[str, str, str]]:
-        """(text_hash, title, text) of each hash that a chunk still has, in the order given."""
-        found: dict[str, tuple[str, str, str]] = {}
+    def texts_of_hashes(self, hashes: Sequence[str]) -> list[HashedText]:
+        """The title and text of each hash that a chunk still has, in the order given."""
+        found: dict[str, HashedText] = {}
         for i in range(0, len(hashes), 500):
             part = list(hashes[i : i + 500])
             marks = ",".join("?" * len(part))
@@ -409,7 +418,7 @@ class Catalog:
                 f"SELECT text_hash, min(title), min(text) FROM chunks WHERE text_hash IN ({marks}) GROUP BY text_hash",
                 part,
             ):
-                found[row[0]] = row
+                found[row[0]] = HashedText(*row)
         return [found[h] for h in hashes if h in found]
 
     def chunk_ids_with_hashes(self, hashes: Sequence[str]) -> list[int]:

@@ -91,6 +91,11 @@ class _Move:
     found: Found
 
 
+# What preparing one file comes to: passages to embed and store, or a record that needs no embedding.
+_Unembedded = _Skip | _Touch | _Move
+_PreparedFile = _Prepared | _Unembedded
+
+
 @dataclass
 class _Plan:
     """What one sync has to do."""
@@ -300,7 +305,7 @@ class Indexer:
         put(None)
 
     def _prepare(self, found: Found, plan: _Plan, gone_by_hash: dict[str, bytes], extractor,
-                 stop: threading.Event | None = None) -> object:
+                 stop: threading.Event | None = None) -> _PreparedFile:
         if found.size > self.options.max_file_bytes:
             return _Skip(found, f"file is larger than {self.options.max_file_bytes // 1_000_000} MB")
         try:
@@ -351,7 +356,7 @@ class Indexer:
         ]
         return _Prepared(found, content_hash, doc.kind, doc.title, new, sum(c.tokens for c in chunks), note)
 
-    def _store(self, item: object, plan: _Plan) -> None:
+    def _store(self, item: _Unembedded, plan: _Plan) -> None:
         """Record a file that needs no embedding: skipped, unchanged but touched, or moved."""
         catalog = self.store.catalog
         if isinstance(item, _Skip):
@@ -430,10 +435,10 @@ class Indexer:
             part = catalog.texts_of_hashes(pending[start : start + 64])
             if not part:
                 continue
-            vecs = self.embedder.embed_documents([p[2] for p in part], [p[1] for p in part], full=True)
+            vecs = self.embedder.embed_documents([p.text for p in part], [p.title for p in part], full=True)
             with catalog.write():
-                catalog.put_vectors({p[0]: v for p, v in zip(part, vecs)}, model)
-            ids, full = catalog.chunk_vectors(catalog.chunk_ids_with_hashes([p[0] for p in part]), model)
+                catalog.put_vectors({p.text_hash: v for p, v in zip(part, vecs)}, model)
+            ids, full = catalog.chunk_vectors(catalog.chunk_ids_with_hashes([p.text_hash for p in part]), model)
             self.store.add_vectors(ids, full)
             self.store.save(every=self.options.save_every)
             done = min(start + 64, total)

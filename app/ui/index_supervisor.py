@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -269,7 +270,19 @@ def coverage_text(p: Progress) -> str:
     return f"still indexing: every file found by its words, {p.done:,} of {p.total:,} passages by meaning"
 
 
-def indexing_part(s: Settings) -> tuple:
-    """The settings the indexer and the search index depend on."""
-    return (s.roots, s.excludes, s.skip_types, s.max_file_mb, s.dimension, s.quantization, s.threads,
-            s.gentle)
+class IndexingPart(NamedTuple):
+    """The settings the indexer and the search index depend on: a change in any restarts indexing."""
+
+    roots: tuple[str, ...]
+    excludes: tuple[str, ...]
+    skip_types: tuple[str, ...]
+    max_file_mb: int
+    dimension: int
+    quantization: str
+    threads: int
+    gentle: bool
+
+
+def indexing_part(s: Settings) -> IndexingPart:
+    return IndexingPart(s.roots, s.excludes, s.skip_types, s.max_file_mb, s.dimension, s.quantization, s.threads,
+                        s.gentle)
