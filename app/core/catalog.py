@@ -31,6 +31,8 @@ from app.core.fts_text import fts_body
 
 log = logging.getLogger(__name__)
 
+IN_BATCH = 500  # values per "IN (?, …)": well under SQLite's host-parameter limit (999 in older builds)
+
 
 def path_key(path: str | os.PathLike[str]) -> bytes:
     """The catalog's key for a path: its bytes, as the OS sees them."""
@@ -348,19 +350,21 @@ class Catalog:
             self._db.execute("DELETE FROM chunks WHERE id = ?", (cid,))  # the trigger drops its FTS row
 
     # -- vectors -----------------------------------------------------------
+    def _in_batches(self, sql: str, values: Iterable, before: Sequence = (), after: Sequence = ()) -> Iterator:
+        """The rows of ``sql`` for all ``values``, asked :data:`IN_BATCH` at a time.
+
+        ``{marks}`` in ``sql`` becomes one ``?`` per value of a batch, bound
+        after the parameters in ``before`` and before those in ``after``.
+        """
+        items = list(values)
+        for i in range(0, len(items), IN_BATCH):
+            part = items[i : i + IN_BATCH]
+            yield from self._db.execute(sql.replace("{marks}", ",".join("?" * len(part))), (*before, *part, *after))
+
     def missing_vectors(self, hashes: Iterable[str], model: str) -> set[str]:
         wanted = set(hashes)
-        have: set[str] = set()
-        items = list(wanted)
-        for i in range(0, len(items), 500):
-            part = items[i : i + 500]
-            marks = ",".join("?" * len(part))
-            have.update(
-                r[0]
-                for r in self._db.execute(
-                    f"SELECT text_hash FROM vectors WHERE model = ? AND text_hash IN ({marks})", (model, *part)
-                )
-            )
+        have = {r[0] for r in self._in_batches(
+            "SELECT text_hash FROM vectors WHERE model = ? AND text_hash IN ({marks})", wanted, before=(model,))}
         return wanted - have
 
     def put_vectors(self, vectors: dict[str, np.ndarray], model: str) -> None:
@@ -374,16 +378,12 @@ class Catalog:
         """(ids, float32 matrix) of the given chunks that have a vector for ``model``."""
         ids: list[int] = []
         rows: list[bytes] = []
-        for i in range(0, len(chunk_ids), 500):
-            part = list(chunk_ids[i : i + 500])
-            marks = ",".join("?" * len(part))
-            for cid, blob in self._db.execute(
-                f"SELECT c.id, v.vec FROM chunks c JOIN vectors v ON v.text_hash = c.text_hash AND v.model = ?"
-                f" WHERE c.id IN ({marks})",
-                (model, *part),
-            ):
-                ids.append(cid)
-                rows.append(blob)
+        for cid, blob in self._in_batches(
+            "SELECT c.id, v.vec FROM chunks c JOIN vectors v ON v.text_hash = c.text_hash AND v.model = ?"
+            " WHERE c.id IN ({marks})", chunk_ids, before=(model,)
+        ):
+            ids.append(cid)
+            rows.append(blob)
         return _as_matrix(ids, rows)
 
     def iter_all_vectors(self, model: str, batch: int = 20_000) -> Iterator[tuple[np.ndarray, np.ndarray]]:
@@ -410,24 +410,13 @@ class Catalog:
 
     def texts_of_hashes(self, hashes: Sequence[str]) -> list[HashedText]:
         """The title and text of each hash that a chunk still has, in the order given."""
-        found: dict[str, HashedText] = {}
-        for i in range(0, len(hashes), 500):
-            part = list(hashes[i : i + 500])
-            marks = ",".join("?" * len(part))
-            for row in self._db.execute(
-                f"SELECT text_hash, min(title), min(text) FROM chunks WHERE text_hash IN ({marks}) GROUP BY text_hash",
-                part,
-            ):
-                found[row[0]] = HashedText(*row)
+        found = {row[0]: HashedText(*row) for row in self._in_batches(
+            "SELECT text_hash, min(title), min(text) FROM chunks WHERE text_hash IN ({marks}) GROUP BY text_hash",
+            hashes)}
         return [found[h] for h in hashes if h in found]
 
     def chunk_ids_with_hashes(self, hashes: Sequence[str]) -> list[int]:
-        ids: list[int] = []
-        for i in range(0, len(hashes), 500):
-            part = list(hashes[i : i + 500])
-            marks = ",".join("?" * len(part))
-            ids += [r[0] for r in self._db.execute(f"SELECT id FROM chunks WHERE text_hash IN ({marks})", part)]
-        return ids
+        return [r[0] for r in self._in_batches("SELECT id FROM chunks WHERE text_hash IN ({marks})", hashes)]
 
     def live_chunk_ids(self) -> np.ndarray:
         return np.fromiter((r[0] for r in self._db.execute("SELECT id FROM chunks")), dtype=np.int64)
@@ -475,19 +464,11 @@ class Catalog:
     def chunk_hits(self, chunk_ids: Sequence[int], filters: Filters = Filters()) -> dict[int, ChunkHit]:
         """The chunks among ``chunk_ids`` that exist and pass ``filters``."""
         where, args = _filter_sql(filters)
-        out: dict[int, ChunkHit] = {}
-        ids = list(chunk_ids)
-        for i in range(0, len(ids), 500):
-            part = ids[i : i + 500]
-            marks = ",".join("?" * len(part))
-            for row in self._db.execute(
-                "SELECT c.id, c.file_id, fl.path, fl.ext, fl.kind, fl.mtime_ns, c.title, c.text, c.char_start,"
-                " c.char_end, c.page, c.line FROM chunks c JOIN files fl ON fl.id = c.file_id"
-                f" WHERE c.id IN ({marks}) {where}",
-                (*part, *args),
-            ):
-                out[row[0]] = ChunkHit(*row)
-        return out
+        rows = self._in_batches(
+            "SELECT c.id, c.file_id, fl.path, fl.ext, fl.kind, fl.mtime_ns, c.title, c.text, c.char_start,"
+            " c.char_end, c.page, c.line FROM chunks c JOIN files fl ON fl.id = c.file_id"
+            " WHERE c.id IN ({marks}) " + where, chunk_ids, after=args)
+        return {row[0]: ChunkHit(*row) for row in rows}
 
     def chunk_count(self) -> int:
         return int(self._scalar("SELECT count(*) FROM chunks") or 0)
