@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple
 
+from app.core.atomic import write_json
 from app.core.errors import IntegrityError
 from app.core.paths import Paths
 from app.core.progress import CancelToken, Progress, Stage
@@ -148,10 +149,8 @@ def write_stamp(folder: Path, manifest: Manifest = MANIFEST) -> None:
             "sha256": entry.sha256,
         }
     data = {"version": STAMP_VERSION, "files": files}
-    tmp = folder / (STAMP_NAME + ".tmp")
     try:
-        tmp.write_text(json.dumps(data, indent=1), encoding="utf-8")
-        os.replace(tmp, folder / STAMP_NAME)
+        write_json(folder / STAMP_NAME, data, indent=1)
     except OSError as exc:  # a read-only folder is still a good checkpoint
         log.warning("cannot write the verification stamp in %s: %s", folder, exc)
 
