@@ -20,7 +20,7 @@ from app.core.atomic import write_json
 from app.core.errors import GemseekError, ModelMissingError
 from app.core.filelock import LockHeld, exclusive_lock
 from app.core.paths import Paths
-from app.core.progress import Cancelled, CancelToken, Progress, converting
+from app.core.progress import ERROR, Cancelled, CancelToken, Progress, Stage, converting, read_json_line
 from app.core.reading import sha256_of
 
 log = logging.getLogger(__name__)
@@ -152,13 +152,14 @@ def convert_model(
             for line in proc.stdout:
                 if cancel is not None and cancel.cancelled:
                     raise Cancelled()
-                rec = _parse_line(line)
+                rec = read_json_line(line)
                 if rec is None:
+                    log.debug("converter: %s", line.rstrip())
                     continue
                 stage = rec.get("stage")
-                if stage == "error":
+                if stage == ERROR:
                     error = rec.get("message") or "conversion failed"
-                elif stage != "done":
+                elif stage != Stage.DONE:
                     yield Progress(
                         stage=converting(stage),
                         done=int(rec.get("done", 0)),
@@ -176,17 +177,6 @@ def convert_model(
         detail = error or (stderr.strip().splitlines() or ["the converter stopped"])[-1]
         raise GemseekError(f"conversion to {qtype} failed: {detail}")
     gguf_info(out, qtype)  # fingerprint it now, while the file is warm in the page cache
-
-
-def _parse_line(line: str) -> dict | None:
-    try:
-        rec = json.loads(line)
-    except ValueError:
-        rec = None
-    if not isinstance(rec, dict):
-        log.debug("converter: %s", line.rstrip())
-        return None
-    return rec
 
 
 _STAGE_TEXT = {
