@@ -1,24 +1,43 @@
-"""Composition root of the desktop app.
+"""Composition root of the desktop app: every long-lived object is built here, in this order.
 
 Order: paths and logging (done by the CLI) → settings → the Qt application →
-single-instance hand-off → the openers of the core services (for the working
-set: the user's folders, or the bundled samples) → tray → controller, which
-builds the windows and starts the search and index workers.
+the instance server (or a hand-off to the Gemseek already running) → the
+error hooks → :func:`build_app`: the openers of the core services (for the
+working set: the user's folders, or the bundled samples) → the search client
+→ the main window → the quick-search popup → the skipped-files dialog → the
+indexing supervisor → the tray (then what indexing reports is connected to
+where it shows) → the global shortcut → the controller, which does what the
+user asks; then it starts.
+
+Each object gets its collaborators through its constructor; nothing looks
+them up or is patched in later.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import sys
 import threading
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from app.core import settings as settings_mod
 from app.core.paths import Paths, resources_dir
 from app.core.progress import CancelToken
 from app.core.services import IndexService, SearchService, working_set
 from app.core.settings import Settings
+
+if TYPE_CHECKING:  # the CLI imports this module without Qt
+    from PySide6.QtGui import QIcon
+
+    from app.ui.controller import AppController
+    from app.ui.index_supervisor import IndexSupervisor
+    from app.ui.main_window import MainWindow
+    from app.ui.quick_search import QuickSearch
+    from app.ui.skipped_dialog import SkippedDialog
+    from app.ui.tray import Tray
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +119,69 @@ def install_hooks(on_error: Callable[[str], None] | None = None) -> None:
     threading.excepthook = thread_hook
 
 
+def build_app(paths: Paths, settings: Settings, icon: QIcon, *, embedder_factory: Callable | None = None,
+              prepare_models: bool | None = None, engine_choice: Callable[[Settings], object | None] | None = None,
+              on_battery: Callable[[], bool] | None = None, make_grabber: Callable | None = None) -> AppController:
+    """Build the desktop app's windows, workers and controller for ``settings``, in the module's order.
+
+    Args:
+        paths: where everything lives.
+        settings: the settings at start.
+        icon: the tray's icon.
+        embedder_factory: settings → an embedder (tests, benchmarks); by default the real model's.
+        prepare_models: get a missing model before indexing; by default only without ``embedder_factory``.
+        engine_choice: settings → this computer's measured engine for them; by default the cached probe.
+        on_battery: whether the computer runs on battery; by default app.core.power's answer.
+        make_grabber: shortcut → a global-shortcut grabber; by default app.ui.hotkey's.
+    """
+    from app.core import power
+    from app.core.engine import active
+    from app.ui import hotkey
+    from app.ui.controller import AppController
+    from app.ui.global_shortcut import GlobalShortcut
+    from app.ui.index_supervisor import IndexSupervisor
+    from app.ui.main_window import MainWindow
+    from app.ui.quick_search import QuickSearch
+    from app.ui.skipped_dialog import SkippedDialog
+    from app.ui.tray import Tray
+    from app.ui.workers import SearchClient
+
+    engine_choice = engine_choice or functools.partial(active.current, paths)
+    if prepare_models is None:
+        prepare_models = embedder_factory is None  # the real model's file may be missing; a fake needs none
+    opener = search_opener(paths, embedder_factory)
+    client = SearchClient(opener(settings))
+    window = MainWindow(client, settings.roots)
+    quick = QuickSearch(client)
+    skipped = SkippedDialog(window)
+    indexing = IndexSupervisor(paths, settings, index_opener(paths, embedder_factory), engine_choice=engine_choice,
+                               on_battery=on_battery or power.on_battery, prepare_models=prepare_models)
+    tray = Tray(icon)
+    connect_indexing(indexing, window, quick, skipped, tray)
+    shortcut = GlobalShortcut(make_grabber or hotkey.make_grabber)
+    return AppController(paths, settings, client=client, search_opener=opener, window=window, quick=quick,
+                         skipped=skipped, tray=tray, indexing=indexing, shortcut=shortcut,
+                         engine_choice=engine_choice)
+
+
+def connect_indexing(indexing: IndexSupervisor, window: MainWindow, quick: QuickSearch, skipped: SkippedDialog,
+                     tray: Tray) -> None:
+    """Show what indexing reports where the user looks, and hand it what the user asks of it."""
+    indexing.state_changed.connect(window.show_state)
+    indexing.progress.connect(window.show_progress)
+    indexing.failed.connect(window.show_failure)
+    indexing.activity.connect(window.show_activity)
+    indexing.coverage.connect(window.show_coverage)
+    indexing.coverage.connect(quick.show_coverage)
+    indexing.paused_changed.connect(window.set_paused)
+    indexing.paused_changed.connect(tray.set_paused)
+    indexing.stats.connect(window.show_stats)
+    indexing.stats.connect(skipped.show_stats)
+    window.pause_toggled.connect(indexing.toggle_pause)
+    tray.pause_toggled.connect(indexing.toggle_pause)
+    skipped.retry.connect(indexing.retry)
+
+
 def run_gui(paths: Paths, command: str = "show", embedder_factory: Callable | None = None,
             on_ready: Callable | None = None, hidden: bool = False) -> int:
     """Start the desktop app (or hand ``command`` to the one already running); return the exit status.
@@ -111,10 +193,8 @@ def run_gui(paths: Paths, command: str = "show", embedder_factory: Callable | No
     from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
 
-    from app.ui.controller import AppController
     from app.ui.error_relay import ErrorRelay
     from app.ui.single_instance import AlreadyRunning, InstanceServer, hand_over
-    from app.ui.tray import Tray
 
     settings = settings_mod.load(paths.settings_file)
     app = QApplication.instance() or QApplication([sys.argv[0]])
@@ -133,12 +213,9 @@ def run_gui(paths: Paths, command: str = "show", embedder_factory: Callable | No
         return 1
     relay = ErrorRelay()  # errors can come from any thread; the window shows them on the GUI thread
     install_hooks(relay.unexpected.emit)
-    tray = Tray(icon)
     app.setQuitOnLastWindowClosed(False)
     first_run = not (paths.config / "first-run-done").exists() and not settings.roots
-    controller = AppController(paths, settings, search_opener(paths, embedder_factory),
-                               index_opener(paths, embedder_factory), tray,
-                               prepare_models=embedder_factory is None)
+    controller = build_app(paths, settings, icon, embedder_factory=embedder_factory)
     server.command.connect(controller.handle_command)
     relay.unexpected.connect(controller.window.show_problem)
     controller.stopped.connect(app.quit)

@@ -74,23 +74,23 @@ def _fit(piece: str, count_tokens, max_tokens: int) -> list[str]:
 
 
 def chunks(
-    limit: int | None = None, count_tokens=None, max_tokens: int = 256
+    limit: int | None = None, count_document_tokens=None, max_tokens: int = 256
 ) -> list[tuple[str, str]]:
     """(title, text) pairs in a fixed order.
 
     Args:
         limit: keep this many, spread evenly over the corpus.
-        count_tokens: ``f(title, text) -> tokens with the prompt``; when given,
+        count_document_tokens: ``f(text, title) -> tokens of its document prompt``; when given,
             windows longer than ``max_tokens`` are split, as the indexer does.
     """
     root = corpus_dir()
     pairs = []
     for path in sorted(p for p in root.rglob("*") if p.is_file() and p.suffix not in _SKIP):
         for piece in _windows(_text(path)):
-            if count_tokens is None:
+            if count_document_tokens is None:
                 pairs.append((path.stem, piece))
                 continue
-            for part in _fit(piece, lambda t, title=path.stem: count_tokens(t, title), max_tokens):
+            for part in _fit(piece, lambda t, title=path.stem: count_document_tokens(t, title), max_tokens):
                 pairs.append((path.stem, part))
     if limit and len(pairs) > limit:
         step = len(pairs) / limit

@@ -55,8 +55,8 @@ def child_llama(gguf: str, n_texts: int, n_queries: int, threads: int, engine: d
     emb = LlamaEmbedder(Path(gguf), threads=threads, engine=config)
     emb.embed_query("warm up")
     load_s = time.perf_counter() - t0
-    pairs = chunks(n_texts, count_tokens=emb.count_tokens)
-    tokens = sum(emb.count_tokens(text, title) for title, text in pairs)
+    pairs = chunks(n_texts, count_document_tokens=emb.count_document_tokens)
+    tokens = sum(emb.count_document_tokens(text, title) for title, text in pairs)
     t0 = time.perf_counter()
     emb.embed_documents([t for _, t in pairs], [title for title, _ in pairs])
     doc_s = time.perf_counter() - t0
@@ -98,8 +98,8 @@ def child_torch(checkpoint: str, n_texts: int, n_queries: int, threads: int) -> 
     load_s = time.perf_counter() - t0
     # The same texts as the llama.cpp runs: cut with the GGUF tokenizer (identical ids).
     counter = LlamaEmbedder(Path(os.environ["GEMSEEK_BENCH_TOKENIZER"]), threads=1)
-    pairs = chunks(n_texts, count_tokens=counter.count_tokens)
-    tokens = sum(counter.count_tokens(text, title) for title, text in pairs)
+    pairs = chunks(n_texts, count_document_tokens=counter.count_document_tokens)
+    tokens = sum(counter.count_document_tokens(text, title) for title, text in pairs)
     counter.close()
     prompts = [document_prompt(text, title) for title, text in pairs]
     t0 = time.perf_counter()

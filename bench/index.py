@@ -70,8 +70,8 @@ def main() -> int:
     embedder.close()
     result = {
         "files": files,
-        "indexed_files": stats["files"],
-        "skipped_files": stats["skipped_files"],
+        "indexed_files": stats.files,
+        "skipped_files": stats.skipped_files,
         "chunks": len(chunks),
         "tokens": tokens,
         "engine": embedder.engine.to_json(),

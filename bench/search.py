@@ -55,7 +55,7 @@ def _rss_mb() -> float:
 
 
 def _real_vectors(embedder, n: int = 1000) -> tuple[np.ndarray, list[str]]:
-    pairs = corpus_chunks(n, count_tokens=embedder.count_tokens)
+    pairs = corpus_chunks(n, count_document_tokens=embedder.count_document_tokens)
     vecs = embedder.embed_documents([t for _, t in pairs], [ti for ti, _ in pairs], full=True)
     return vecs, [t for _, t in pairs]
 

@@ -107,14 +107,12 @@ def keystrokes(n_queries: int, interval_ms: int) -> dict:
 
     from app.core import settings as settings_mod
     from app.core.paths import Paths
-    from app.main import index_opener, search_opener
-    from app.ui.controller import AppController
-    from app.ui.tray import Tray
+    from app.main import build_app
 
     app = QApplication.instance() or QApplication([])
     paths = Paths.resolve(HOME)
     settings = settings_mod.load(paths.settings_file)
-    controller = AppController(paths, settings, search_opener(paths), index_opener(paths), Tray(QIcon()))
+    controller = build_app(paths, settings, QIcon())
     controller.start(first_run=False)
     window, panel = controller.window, controller.window.search
     wait_until(app, lambda: window.status.state == "watching", 600)

@@ -45,9 +45,7 @@ def shoot() -> int:
 
     from app.core.paths import Paths, resources_dir
     from app.core.settings import Settings
-    from app.main import index_opener, search_opener
-    from app.ui.controller import AppController
-    from app.ui.tray import Tray
+    from app.main import build_app
 
     user_home = Path(tempfile.mkdtemp(prefix="gemseek-user-"))  # a new user's Documents and Desktop
     for folder in ("Documents", "Desktop"):
@@ -76,8 +74,7 @@ def shoot() -> int:
     folder = user_home / "Documents" / "Letters and samples"  # the samples, plus a scanned letter
     shutil.copytree(resources_dir() / "samples", folder)
     _scanned_letter(folder / "letter-from-the-landlord.png")
-    settings = Settings(roots=(str(folder),), ocr=True)
-    controller = AppController(paths, settings, search_opener(paths), index_opener(paths), Tray(icon))
+    controller = build_app(paths, Settings(roots=(str(folder),), ocr=True), icon)
     controller.start(first_run=False)
     window = controller.window
     window.resize(1100, 680)

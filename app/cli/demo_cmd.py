@@ -45,7 +45,7 @@ def run(args: argparse.Namespace, paths: Paths) -> int:
             service.sync()
             printer.close()
             stats = service.store.catalog.stats()
-        print(f"{stats['files']} files indexed in {len(settings.roots)} folder(s). "
+        print(f"{stats.files} files indexed in {len(settings.roots)} folder(s). "
               'Search with: gemseek search "what you remember"')
         return 0
 

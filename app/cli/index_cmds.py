@@ -9,7 +9,7 @@ from pathlib import Path
 
 from app.cli.term import ProgressPrinter, human_bytes
 from app.core import settings as settings_mod
-from app.core.catalog import Catalog
+from app.core.catalog import Catalog, IndexStats
 from app.core.errors import GemseekError
 from app.core.extract.ocr import available as ocr_available
 from app.core.model_setup import active_type
@@ -84,10 +84,10 @@ def run_index(args: argparse.Namespace, paths: Paths) -> int:
     return 0
 
 
-def _summary(stats: dict) -> None:
-    print(f"{stats['files']} files indexed ({stats['chunks']} passages)", end="")
-    if stats["skipped_files"]:
-        print(f", {stats['skipped_files']} skipped (see `gemseek status`)", end="")
+def _summary(stats: IndexStats) -> None:
+    print(f"{stats.files} files indexed ({stats.chunks} passages)", end="")
+    if stats.skipped_files:
+        print(f", {stats.skipped_files} skipped (see `gemseek status`)", end="")
     print(".")
 
 
@@ -114,8 +114,7 @@ def run_status(args: argparse.Namespace, paths: Paths) -> int:
     # The catalog alone: counting never loads (or rebuilds) the vector index, which can be gigabytes.
     catalog = Catalog(catalog_path(paths), readonly=True) if catalog_path(paths).is_file() else None
     try:
-        stats = catalog.stats() if catalog else {
-            "files": 0, "skipped_files": 0, "chunks": 0, "vectors": 0, "last_update": None}
+        stats = catalog.stats() if catalog else IndexStats()
         skipped = catalog.skipped() if catalog else []
     finally:
         if catalog:
@@ -123,7 +122,7 @@ def run_status(args: argparse.Namespace, paths: Paths) -> int:
     status = {
         "roots": list(settings.roots),
         "missing_roots": [r for r in settings.roots if not Path(r).exists()],
-        **stats,
+        **stats.counts(),
         "index_bytes": index_size(paths),
         "index_folder": str(paths.data),
         "model": {"quantization": settings.quantization, "type": active_type(paths, settings),
@@ -136,12 +135,12 @@ def run_status(args: argparse.Namespace, paths: Paths) -> int:
     print("Folders:  " + (", ".join(status["roots"]) or "none yet (`gemseek index FOLDER`)"))
     for r in status["missing_roots"]:
         print(f"  missing: {r} (its files stay indexed until it is back)")
-    print(f"Indexed:  {stats['files']} files, {stats['chunks']} passages, {human_bytes(status['index_bytes'])}"
+    print(f"Indexed:  {stats.files} files, {stats.chunks} passages, {human_bytes(status['index_bytes'])}"
           f" in {paths.data}")
     in_use = status["model"]["type"]
     kind = f"auto ({in_use or 'chosen on first use'})" if settings.quantization == "auto" else settings.quantization
     print(f"Model:    EmbeddingGemma {kind}, {settings.dimension} dimensions")
-    last = stats["last_update"]
+    last = stats.last_update
     print("Updated:  " + (time.strftime("%Y-%m-%d %H:%M", time.localtime(last)) if last else "never"))
     if skipped:
         print(f"Skipped:  {len(skipped)} files left out, or indexed only in part")

@@ -15,6 +15,7 @@ from app.core.errors import GemseekError
 from app.core.fetch import fetch_checkpoint
 from app.core.model import AUTO_QUANTIZATION, QUANTIZATION_CHOICES
 from app.core.paths import Paths
+from app.core.progress import ERROR, READY, Stage, json_line
 
 TERMS_MARKER = "gemma-terms-shown"
 
@@ -100,7 +101,7 @@ def run_fetch(args: argparse.Namespace, paths: Paths) -> int:
         for p in fetch_checkpoint(
             paths, args.source, manifest=checkpoint.MANIFEST, force=args.force
         ):
-            if p.stage in ("note", "done"):
+            if p.stage in (Stage.NOTE, Stage.DONE):
                 printer.close()
                 print(p.message)
             else:
@@ -129,8 +130,7 @@ def run_prepare(args: argparse.Namespace, paths: Paths) -> int:
 
     def report(p) -> None:
         if as_json:
-            print(json.dumps({"stage": p.stage, "done": p.done, "total": p.total, "unit": p.unit,
-                              "message": p.message}), flush=True)
+            print(json_line(p), flush=True)
         else:
             printer(p)
 
@@ -141,14 +141,14 @@ def run_prepare(args: argparse.Namespace, paths: Paths) -> int:
     except GemseekError as exc:
         if not as_json:
             raise
-        print(json.dumps({"stage": "error", "message": str(exc)}), flush=True)
+        print(json_line({"stage": ERROR, "message": str(exc)}), flush=True)
         return 1
     finally:
         printer.close()
     qtype = active_type(paths, settings) or settings.quantization
     path = paths.gguf_file(qtype)
     if as_json:
-        print(json.dumps({"stage": "ready", "message": f"{qtype} model ready", "path": str(path)}), flush=True)
+        print(json_line({"stage": READY, "message": f"{qtype} model ready", "path": str(path)}), flush=True)
     else:
         print(f"{qtype} model ready: {path}")
     return 0

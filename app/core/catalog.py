@@ -19,8 +19,9 @@ import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -29,6 +30,8 @@ from app.core.errors import DiskFullError
 from app.core.fts_text import fts_body
 
 log = logging.getLogger(__name__)
+
+IN_BATCH = 500  # values per "IN (?, …)": well under SQLite's host-parameter limit (999 in older builds)
 
 
 def path_key(path: str | os.PathLike[str]) -> bytes:
@@ -43,6 +46,34 @@ def path_from_key(key: bytes) -> Path:
 def display_path(key: bytes) -> str:
     """A printable form of a path whose bytes may not be valid UTF-8."""
     return key.decode("utf-8", "replace")
+
+
+@dataclass(frozen=True)
+class IndexStats:
+    """How much is indexed: the catalog's counts, and which files were left out (and why).
+
+    The catalog fills the counts; :meth:`app.core.services.IndexService.stats`
+    adds ``skipped``, (path, reason) of each file left out or indexed only in part.
+    """
+
+    files: int = 0
+    skipped_files: int = 0
+    chunks: int = 0
+    vectors: int = 0
+    last_update: float | None = None  # when a file was last indexed (seconds since the epoch)
+    skipped: tuple[tuple[str, str], ...] = ()
+
+    def counts(self) -> dict:
+        """The counts by name, without ``skipped`` (``gemseek status --json``)."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "skipped"}
+
+
+class HashedText(NamedTuple):
+    """A passage's text by its content hash (the key of its vector)."""
+
+    text_hash: str
+    title: str
+    text: str
 
 
 @dataclass(frozen=True)
@@ -320,19 +351,21 @@ class Catalog:
             self._db.execute("DELETE FROM chunks WHERE id = ?", (cid,))  # the trigger drops its FTS row
 
     # -- vectors -----------------------------------------------------------
+    def _in_batches(self, sql: str, values: Iterable, before: Sequence = (), after: Sequence = ()) -> Iterator:
+        """The rows of ``sql`` for all ``values``, asked :data:`IN_BATCH` at a time.
+
+        ``{marks}`` in ``sql`` becomes one ``?`` per value of a batch, bound
+        after the parameters in ``before`` and before those in ``after``.
+        """
+        items = list(values)
+        for i in range(0, len(items), IN_BATCH):
+            part = items[i : i + IN_BATCH]
+            yield from self._db.execute(sql.replace("{marks}", ",".join("?" * len(part))), (*before, *part, *after))
+
     def missing_vectors(self, hashes: Iterable[str], model: str) -> set[str]:
         wanted = set(hashes)
-        have: set[str] = set()
-        items = list(wanted)
-        for i in range(0, len(items), 500):
-            part = items[i : i + 500]
-            marks = ",".join("?" * len(part))
-            have.update(
-                r[0]
-                for r in self._db.execute(
-                    f"SELECT text_hash FROM vectors WHERE model = ? AND text_hash IN ({marks})", (model, *part)
-                )
-            )
+        have = {r[0] for r in self._in_batches(
+            "SELECT text_hash FROM vectors WHERE model = ? AND text_hash IN ({marks})", wanted, before=(model,))}
         return wanted - have
 
     def put_vectors(self, vectors: dict[str, np.ndarray], model: str) -> None:
@@ -346,16 +379,12 @@ class Catalog:
         """(ids, float32 matrix) of the given chunks that have a vector for ``model``."""
         ids: list[int] = []
         rows: list[bytes] = []
-        for i in range(0, len(chunk_ids), 500):
-            part = list(chunk_ids[i : i + 500])
-            marks = ",".join("?" * len(part))
-            for cid, blob in self._db.execute(
-                f"SELECT c.id, v.vec FROM chunks c JOIN vectors v ON v.text_hash = c.text_hash AND v.model = ?"
-                f" WHERE c.id IN ({marks})",
-                (model, *part),
-            ):
-                ids.append(cid)
-                rows.append(blob)
+        for cid, blob in self._in_batches(
+            "SELECT c.id, v.vec FROM chunks c JOIN vectors v ON v.text_hash = c.text_hash AND v.model = ?"
+            " WHERE c.id IN ({marks})", chunk_ids, before=(model,)
+        ):
+            ids.append(cid)
+            rows.append(blob)
         return _as_matrix(ids, rows)
 
     def iter_all_vectors(self, model: str, batch: int = 20_000) -> Iterator[tuple[np.ndarray, np.ndarray]]:
@@ -380,26 +409,15 @@ class Catalog:
             " ON v.text_hash = c.text_hash AND v.model = ? WHERE v.text_hash IS NULL GROUP BY c.text_hash"
             " ORDER BY min(c.seq > 1), max(f.mtime_ns) DESC, min(c.seq), min(c.id)", (model,))]
 
-    def texts_of_hashes(self, hashes: Sequence[str]) -> list[tuple[str, str, str]]:
-        """(text_hash, title, text) of each hash that a chunk still has, in the order given."""
-        found: dict[str, tuple[str, str, str]] = {}
-        for i in range(0, len(hashes), 500):
-            part = list(hashes[i : i + 500])
-            marks = ",".join("?" * len(part))
-            for row in self._db.execute(
-                f"SELECT text_hash, min(title), min(text) FROM chunks WHERE text_hash IN ({marks}) GROUP BY text_hash",
-                part,
-            ):
-                found[row[0]] = row
+    def texts_of_hashes(self, hashes: Sequence[str]) -> list[HashedText]:
+        """The title and text of each hash that a chunk still has, in the order given."""
+        found = {row[0]: HashedText(*row) for row in self._in_batches(
+            "SELECT text_hash, min(title), min(text) FROM chunks WHERE text_hash IN ({marks}) GROUP BY text_hash",
+            hashes)}
         return [found[h] for h in hashes if h in found]
 
     def chunk_ids_with_hashes(self, hashes: Sequence[str]) -> list[int]:
-        ids: list[int] = []
-        for i in range(0, len(hashes), 500):
-            part = list(hashes[i : i + 500])
-            marks = ",".join("?" * len(part))
-            ids += [r[0] for r in self._db.execute(f"SELECT id FROM chunks WHERE text_hash IN ({marks})", part)]
-        return ids
+        return [r[0] for r in self._in_batches("SELECT id FROM chunks WHERE text_hash IN ({marks})", hashes)]
 
     def live_chunk_ids(self) -> np.ndarray:
         return np.fromiter((r[0] for r in self._db.execute("SELECT id FROM chunks")), dtype=np.int64)
@@ -447,19 +465,11 @@ class Catalog:
     def chunk_hits(self, chunk_ids: Sequence[int], filters: Filters = Filters()) -> dict[int, ChunkHit]:
         """The chunks among ``chunk_ids`` that exist and pass ``filters``."""
         where, args = _filter_sql(filters)
-        out: dict[int, ChunkHit] = {}
-        ids = list(chunk_ids)
-        for i in range(0, len(ids), 500):
-            part = ids[i : i + 500]
-            marks = ",".join("?" * len(part))
-            for row in self._db.execute(
-                "SELECT c.id, c.file_id, fl.path, fl.ext, fl.kind, fl.mtime_ns, c.title, c.text, c.char_start,"
-                " c.char_end, c.page, c.line FROM chunks c JOIN files fl ON fl.id = c.file_id"
-                f" WHERE c.id IN ({marks}) {where}",
-                (*part, *args),
-            ):
-                out[row[0]] = ChunkHit(*row)
-        return out
+        rows = self._in_batches(
+            "SELECT c.id, c.file_id, fl.path, fl.ext, fl.kind, fl.mtime_ns, c.title, c.text, c.char_start,"
+            " c.char_end, c.page, c.line FROM chunks c JOIN files fl ON fl.id = c.file_id"
+            " WHERE c.id IN ({marks}) " + where, chunk_ids, after=args)
+        return {row[0]: ChunkHit(*row) for row in rows}
 
     def chunk_count(self) -> int:
         return int(self._scalar("SELECT count(*) FROM chunks") or 0)
@@ -485,16 +495,16 @@ class Catalog:
         return np.fromiter((r[0] for r in rows), dtype=np.int64)
 
     # -- status ------------------------------------------------------------
-    def stats(self) -> dict:
+    def stats(self) -> IndexStats:
         count = lambda sql: int(self._scalar(sql) or 0)  # noqa: E731
         last = self._scalar("SELECT max(indexed_at) FROM files")
-        return {
-            "files": count("SELECT count(*) FROM files WHERE status = 'indexed'"),
-            "skipped_files": count("SELECT count(*) FROM files WHERE status = 'skipped'"),
-            "chunks": count("SELECT count(*) FROM chunks"),
-            "vectors": count("SELECT count(*) FROM vectors"),
-            "last_update": float(last) if last else None,
-        }
+        return IndexStats(
+            files=count("SELECT count(*) FROM files WHERE status = 'indexed'"),
+            skipped_files=count("SELECT count(*) FROM files WHERE status = 'skipped'"),
+            chunks=count("SELECT count(*) FROM chunks"),
+            vectors=count("SELECT count(*) FROM vectors"),
+            last_update=float(last) if last else None,
+        )
 
     def skipped(self) -> list[tuple[str, str]]:
         """(path, reason) of every file left out of the index, or indexed only in part."""

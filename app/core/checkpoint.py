@@ -16,9 +16,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple
 
+from app.core.atomic import write_json
 from app.core.errors import IntegrityError
 from app.core.paths import Paths
-from app.core.progress import CancelToken, Progress
+from app.core.progress import CancelToken, Progress, Stage
 
 log = logging.getLogger(__name__)
 
@@ -126,13 +127,13 @@ def verify_checkpoint(
     check_complete(folder, manifest)
     total = manifest_bytes(manifest)
     done = 0
-    yield Progress("verify", done, total, "B", "Verifying the checkpoint")
+    yield Progress(Stage.VERIFY, done, total, "B", "Verifying the checkpoint")
     for entry in manifest:
         digest = hashlib.sha256()
         with open(folder / entry.relpath, "rb") as fh:
             for n in hash_copy(fh, None, digest, cancel):
                 done += n
-                yield Progress("verify", done, total, "B", f"Verifying {entry.relpath}")
+                yield Progress(Stage.VERIFY, done, total, "B", f"Verifying {entry.relpath}")
         check_digest(entry, digest.hexdigest(), f" in {folder}")
     write_stamp(folder, manifest)
 
@@ -148,10 +149,8 @@ def write_stamp(folder: Path, manifest: Manifest = MANIFEST) -> None:
             "sha256": entry.sha256,
         }
     data = {"version": STAMP_VERSION, "files": files}
-    tmp = folder / (STAMP_NAME + ".tmp")
     try:
-        tmp.write_text(json.dumps(data, indent=1), encoding="utf-8")
-        os.replace(tmp, folder / STAMP_NAME)
+        write_json(folder / STAMP_NAME, data, indent=1)
     except OSError as exc:  # a read-only folder is still a good checkpoint
         log.warning("cannot write the verification stamp in %s: %s", folder, exc)
 

@@ -49,7 +49,7 @@ class Embedder(Protocol):
         """Tokens of ``text`` exactly as given, special tokens included."""
         ...
 
-    def count_tokens(self, text: str, title: str | None = None) -> int:
+    def count_document_tokens(self, text: str, title: str | None = None) -> int:
         """Tokens the document prompt for ``text`` takes, special tokens included."""
         ...
 
@@ -144,7 +144,7 @@ class LlamaEmbedder:
     def token_count(self, text: str) -> int:
         return len(self.tokenize(text))
 
-    def count_tokens(self, text: str, title: str | None = None) -> int:
+    def count_document_tokens(self, text: str, title: str | None = None) -> int:
         return len(self.tokenize(document_prompt(text, title)))
 
     def embed_documents(

@@ -33,7 +33,7 @@ from app.core.embedder import Embedder
 from app.core.extract import SkipFile
 from app.core.extract.pdf import NO_TEXT_LAYER
 from app.core.extract.worker import ExtractionWorker
-from app.core.progress import CancelToken, Progress
+from app.core.progress import CancelToken, Progress, Stage
 from app.core.reading import ReadTooSlow, hash_within
 from app.core.store import Store
 from app.core.walk import Found, Problem, stat_file, walk
@@ -91,6 +91,11 @@ class _Touch:
 class _Move:
     old: bytes
     found: Found
+
+
+# What preparing one file comes to: passages to embed and store, or a record that needs no embedding.
+_Unembedded = _Skip | _Touch | _Move
+_PreparedFile = _Prepared | _Unembedded
 
 
 @dataclass
@@ -161,10 +166,10 @@ class Indexer:
         """
         cancel = cancel or CancelToken()
         full = rescan is None
-        yield Progress("scan", message="Looking for changes")
+        yield Progress(Stage.SCAN, message="Looking for changes")
         plan = self._plan(roots, list(roots) if full else list(rescan), list(changed), full)
         total = len(plan.todo)
-        yield Progress("index", 0, total, "files", f"{total} files to index")
+        yield Progress(Stage.INDEX, 0, total, "files", f"{total} files to index")
         try:
             yield from self._index(plan, cancel)
             self._forget(plan)
@@ -177,7 +182,7 @@ class Indexer:
                     log.info("dropped %d vectors no chunk uses", dropped)
         finally:
             self.store.save()
-        yield Progress("done", total, total, "files", "Index is up to date")
+        yield Progress(Stage.DONE, total, total, "files", "Index is up to date")
 
     # -- planning ----------------------------------------------------------
     def _plan(self, roots: Sequence[Path], folders: list[Path], changed: list[Path], full: bool) -> _Plan:
@@ -272,7 +277,7 @@ class Indexer:
                 elapsed = max(time.monotonic() - started, 1e-6)
                 message = (f"Reading files for keyword search ({done / elapsed:.1f} files/s)"
                            if self.options.keywords_first else f"Indexing ({tokens / elapsed:.0f} tokens/s)")
-                yield Progress("index", done, total, "files", message)
+                yield Progress(Stage.INDEX, done, total, "files", message)
                 if item is None:
                     break
         finally:
@@ -310,7 +315,7 @@ class Indexer:
         put(None)
 
     def _prepare(self, found: Found, plan: _Plan, gone_by_hash: dict[str, bytes], extractor,
-                 stop: threading.Event | None = None) -> object:
+                 stop: threading.Event | None = None) -> _PreparedFile:
         if found.size > self.options.max_file_bytes:
             return _Skip(found, f"file is larger than {self.options.max_file_bytes // 1_000_000} MB")
         try:
@@ -362,7 +367,7 @@ class Indexer:
         ]
         return _Prepared(found, content_hash, doc.kind, doc.title, new, sum(c.tokens for c in chunks), note)
 
-    def _store(self, item: object, plan: _Plan) -> None:
+    def _store(self, item: _Unembedded, plan: _Plan) -> None:
         """Record a file that needs no embedding: skipped, unchanged but touched, or moved."""
         catalog = self.store.catalog
         if isinstance(item, _Skip):
@@ -435,21 +440,21 @@ class Indexer:
             return
         total = len(pending)
         started = time.monotonic()
-        yield Progress("embed", 0, total, "passages", f"Embedding {total:,} passages")
+        yield Progress(Stage.EMBED, 0, total, "passages", f"Embedding {total:,} passages")
         for start in range(0, total, 64):
             cancel.check()
             part = catalog.texts_of_hashes(pending[start : start + 64])
             if not part:
                 continue
-            vecs = self.embedder.embed_documents([p[2] for p in part], [p[1] for p in part], full=True)
+            vecs = self.embedder.embed_documents([p.text for p in part], [p.title for p in part], full=True)
             with catalog.write():
-                catalog.put_vectors({p[0]: v for p, v in zip(part, vecs)}, model)
-            ids, full = catalog.chunk_vectors(catalog.chunk_ids_with_hashes([p[0] for p in part]), model)
+                catalog.put_vectors({p.text_hash: v for p, v in zip(part, vecs)}, model)
+            ids, full = catalog.chunk_vectors(catalog.chunk_ids_with_hashes([p.text_hash for p in part]), model)
             self.store.add_vectors(ids, full)
             self.store.save(every=self.options.save_every)
             done = min(start + 64, total)
             rate = done / max(time.monotonic() - started, 1e-6)
-            yield Progress("embed", done, total, "passages", f"Embedding passages ({rate:.1f} passages/s)")
+            yield Progress(Stage.EMBED, done, total, "passages", f"Embedding passages ({rate:.1f} passages/s)")
 
 
 def _title(mode: str, name: str, doc_title: str | None) -> str:

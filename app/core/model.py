@@ -7,10 +7,8 @@ the app down and a cancel simply ends the child.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
-import os
 import subprocess
 import sys
 import tempfile
@@ -18,10 +16,12 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from app.core.atomic import write_json
 from app.core.errors import GemseekError, ModelMissingError
 from app.core.filelock import LockHeld, exclusive_lock
 from app.core.paths import Paths
-from app.core.progress import Cancelled, CancelToken, Progress
+from app.core.progress import ERROR, Cancelled, CancelToken, Progress, Stage, converting, read_json_line
+from app.core.reading import sha256_of
 
 log = logging.getLogger(__name__)
 
@@ -49,14 +49,6 @@ def _sidecar(path: Path) -> Path:
     return path.with_name(path.name + ".json")
 
 
-def _hash_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        while block := f.read(1 << 22):
-            h.update(block)
-    return h.hexdigest()
-
-
 def gguf_info(path: Path, qtype: str) -> GgufInfo:
     """Describe ``path``; the fingerprint is cached beside it and recomputed when the file changed."""
     st = path.stat()
@@ -71,7 +63,7 @@ def gguf_info(path: Path, qtype: str) -> GgufInfo:
             return GgufInfo(path, qtype, st.st_size, cached["fingerprint"])
     except (OSError, ValueError, KeyError, TypeError):
         pass
-    fingerprint = _hash_file(path)[:16]
+    fingerprint = sha256_of(path)[:16]
     record = {
         "version": _SIDECAR_VERSION,
         "size": st.st_size,
@@ -80,9 +72,7 @@ def gguf_info(path: Path, qtype: str) -> GgufInfo:
         "qtype": qtype,
     }
     try:
-        tmp = side.with_suffix(".tmp")
-        tmp.write_text(json.dumps(record), encoding="utf-8")
-        os.replace(tmp, side)
+        write_json(side, record)
     except OSError as exc:  # a read-only models folder still works, just slower
         log.warning("cannot cache the model fingerprint: %s", exc)
     return GgufInfo(path, qtype, st.st_size, fingerprint)
@@ -162,15 +152,16 @@ def convert_model(
             for line in proc.stdout:
                 if cancel is not None and cancel.cancelled:
                     raise Cancelled()
-                rec = _parse_line(line)
+                rec = read_json_line(line)
                 if rec is None:
+                    log.debug("converter: %s", line.rstrip())
                     continue
                 stage = rec.get("stage")
-                if stage == "error":
+                if stage == ERROR:
                     error = rec.get("message") or "conversion failed"
-                elif stage != "done":
+                elif stage != Stage.DONE:
                     yield Progress(
-                        stage=f"convert:{stage}",
+                        stage=converting(stage),
                         done=int(rec.get("done", 0)),
                         total=rec.get("total"),
                         unit="B" if stage == "write" else "",
@@ -186,17 +177,6 @@ def convert_model(
         detail = error or (stderr.strip().splitlines() or ["the converter stopped"])[-1]
         raise GemseekError(f"conversion to {qtype} failed: {detail}")
     gguf_info(out, qtype)  # fingerprint it now, while the file is warm in the page cache
-
-
-def _parse_line(line: str) -> dict | None:
-    try:
-        rec = json.loads(line)
-    except ValueError:
-        rec = None
-    if not isinstance(rec, dict):
-        log.debug("converter: %s", line.rstrip())
-        return None
-    return rec
 
 
 _STAGE_TEXT = {

@@ -13,7 +13,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
-from app.core.catalog import Filters, path_key
+from app.core.catalog import Filters, IndexStats, path_key
 from app.core.embedder import Embedder
 from app.core.errors import GemseekError
 from app.core.file_types import exclude_globs
@@ -122,9 +122,10 @@ class IndexService:
                     catalog.delete_file(record.path)
         self.sync(changed=files, rescan=[], cancel=cancel)
 
-    def stats(self) -> dict:
+    def stats(self) -> IndexStats:
         """The catalog's counts, with the skipped files and their reasons under ``skipped``."""
-        return {**self.store.catalog.stats(), "skipped": self.store.catalog.skipped()}
+        catalog = self.store.catalog
+        return dataclasses.replace(catalog.stats(), skipped=tuple(catalog.skipped()))
 
     def watch(self, cancel: CancelToken | None = None, poll: float = 0.5,
               catch_up: bool = True) -> Iterator[tuple[ChangeBatch | None, dict]]:

@@ -108,7 +108,7 @@ class Store:
 
     def _rebuild(self) -> VectorIndex:
         started = time.monotonic()
-        count = int(self.catalog.stats()["chunks"])
+        count = self.catalog.stats().chunks
         index = VectorIndex(self.dim, self.model, capacity=max(1024, count))
         generation = self.catalog.generation()
         for ids, vecs in self.catalog.iter_all_vectors(self.model):

@@ -7,7 +7,9 @@ import time
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QStatusBar
 
-from app.core.progress import Progress, human_bytes
+from app.core.catalog import IndexStats
+from app.core.progress import Progress, Stage, human_bytes
+from app.ui.workers import IndexState
 
 
 class EtaClock:
@@ -56,38 +58,42 @@ class IndexStatus(QObject):
         bar.addPermanentWidget(self.progress)
         bar.addPermanentWidget(self.pause_button)
         self._clock = EtaClock()
-        self.state = "starting"
+        self.state = IndexState.STARTING
 
     def on_progress(self, p: Progress) -> None:
-        if self.state == "paused":
+        if self.state == IndexState.PAUSED:
             return
         self.activity.setText(describe(p, self._clock.eta(p)))
-        if p.total and p.stage != "done":
+        if p.total and p.stage != Stage.DONE:
             self.progress.setRange(0, 1000)
             self.progress.setValue(int(1000 * (p.fraction or 0)))
             self.progress.show()
-        elif p.stage in ("scan", "verify") or (p.stage.startswith("convert") and not p.total):
+        elif p.stage in (Stage.SCAN, Stage.VERIFY) or (p.stage.startswith(Stage.CONVERT) and not p.total):
             self.progress.setRange(0, 0)  # busy, amount unknown
             self.progress.show()
         else:
             self.progress.hide()
 
-    def on_state(self, state: str) -> None:
+    def on_state(self, state: IndexState) -> None:
         self.state = state
-        self.pause_button.setText("Resume indexing" if state in ("paused", "model-missing") else "Pause indexing")
-        self.pause_button.setEnabled(state not in ("failed", "stopped"))
-        if state == "paused":
+        resumable = state in (IndexState.PAUSED, IndexState.MODEL_MISSING)
+        self.pause_button.setText("Resume indexing" if resumable else "Pause indexing")
+        self.pause_button.setEnabled(state not in (IndexState.FAILED, IndexState.STOPPED))
+        if state == IndexState.PAUSED:
             self.activity.setText("Indexing paused")
             self.progress.hide()
-        elif state == "watching":
+        elif state == IndexState.WATCHING:
             self.activity.setText("Up to date; watching for changes")
             self.progress.hide()
 
-    def on_stats(self, stats: dict) -> None:
-        text = f"{stats.get('files', 0):,} files · {stats.get('chunks', 0):,} passages"
-        if stats.get("skipped_files"):
-            text += f" · {stats['skipped_files']} skipped"
+    def on_stats(self, stats: IndexStats) -> None:
+        text = f"{stats.files:,} files · {stats.chunks:,} passages"
+        if stats.skipped_files:
+            text += f" · {stats.skipped_files} skipped"
         self.files.setText(text)
+
+    def show_activity(self, text: str) -> None:
+        self.activity.setText(text)
 
     def on_failed(self, message: str) -> None:
         self.activity.setText(f"Indexing stopped: {message}")

@@ -6,9 +6,11 @@ from PySide6.QtCore import Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QWidget
 
+from app.core.catalog import IndexStats
+from app.core.progress import Progress
 from app.ui.index_status import IndexStatus
 from app.ui.search_panel import SearchPanel
-from app.ui.workers import SearchClient
+from app.ui.workers import IndexState, SearchClient
 
 
 class MainWindow(QMainWindow):
@@ -56,8 +58,43 @@ class MainWindow(QMainWindow):
         """Say that something went wrong that nobody expected (details are in the log)."""
         self.statusBar().showMessage(f"Something went wrong: {text} (details in gemseek.log)", 30_000)
 
+    def show_notice(self, text: str, timeout_ms: int) -> None:
+        """Say something in the status bar for a while (an expected hitch, not an error)."""
+        self.statusBar().showMessage(text, timeout_ms)
+
     def set_paused(self, paused: bool) -> None:
         self.pause_action.setText("Resume indexing" if paused else "Pause indexing")
+
+    # -- the index's account (the status bar) and the answers' coverage ----
+    def show_state(self, state: IndexState) -> None:
+        self.status.on_state(state)
+
+    def show_progress(self, p: Progress) -> None:
+        self.status.on_progress(p)
+
+    def show_stats(self, stats: IndexStats) -> None:
+        self.status.on_stats(stats)
+
+    def show_failure(self, message: str) -> None:
+        """Indexing stopped, or the model could not be got: say why."""
+        self.status.on_failed(message)
+
+    def show_activity(self, text: str) -> None:
+        """Say what indexing is doing, in place of what its state says."""
+        self.status.show_activity(text)
+
+    def show_coverage(self, text: str) -> None:
+        """Say with each answer how much is indexed so far (empty once the index is complete)."""
+        self.search.set_coverage(text)
+
+    # -- searching ---------------------------------------------------------
+    def set_roots(self, roots: tuple[str, ...]) -> None:
+        """Offer these folders in the folder filter."""
+        self.search.set_roots(roots)
+
+    def search_again(self) -> None:
+        """Ask the current query again now (the index searched has changed)."""
+        self.search.search_now()
 
     def focus_search(self) -> None:
         self.show()

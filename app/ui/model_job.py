@@ -8,14 +8,13 @@ conversion that did not finish left no file.
 
 from __future__ import annotations
 
-import json
 import logging
 import sys
 
 from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, Signal
 
 from app.core.paths import Paths
-from app.core.progress import Progress
+from app.core.progress import ERROR, READY, progress_from, read_json_line
 
 log = logging.getLogger(__name__)
 
@@ -67,21 +66,24 @@ class ModelJob(QObject):
             self._cancelled = True
             self.process.terminate()
 
+    def wait(self, timeout_ms: int) -> None:
+        """Wait for the child to end (after :meth:`cancel`, it stops its converter first)."""
+        if self.running:
+            self.process.waitForFinished(timeout_ms)
+
     def _read(self) -> None:
         self._buffer += bytes(self.process.readAllStandardOutput().data())
         *lines, self._buffer = self._buffer.split(b"\n")
         for line in lines:
-            try:
-                rec = json.loads(line)
-            except ValueError:
+            rec = read_json_line(line)
+            if rec is None:
                 continue
-            if rec.get("stage") == "error":
+            if rec.get("stage") == ERROR:
                 self._error = rec.get("message") or "preparing the model failed"
-            elif rec.get("stage") == "ready":
+            elif rec.get("stage") == READY:
                 self._ready = rec.get("message") or ""
-            elif rec.get("stage") != "ready":
-                self.progress.emit(Progress(rec.get("stage", ""), int(rec.get("done") or 0), rec.get("total"),
-                                            rec.get("unit") or "", rec.get("message") or ""))
+            else:
+                self.progress.emit(progress_from(rec))
 
     def _done(self, code: int, status: QProcess.ExitStatus) -> None:
         self._read()

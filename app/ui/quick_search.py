@@ -27,6 +27,10 @@ class QuickSearch(QFrame):
         self.panel.opened.connect(lambda _: self.hide())
         self.resize(640, 420)
 
+    def show_coverage(self, text: str) -> None:
+        """Say with each answer how much is indexed so far (empty once the index is complete)."""
+        self.panel.set_coverage(text)
+
     def popup(self) -> None:
         """Show centred on the screen under the pointer, with the query selected for retyping."""
         screen = QGuiApplication.screenAt(self.cursor().pos()) or QGuiApplication.primaryScreen()

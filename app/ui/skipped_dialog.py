@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from PySide6.QtCore import Signal
@@ -17,6 +18,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+from app.core.catalog import IndexStats
 
 
 class SkippedDialog(QDialog):
@@ -50,7 +53,11 @@ class SkippedDialog(QDialog):
         layout.addWidget(buttons)
         self.set_skipped([])
 
-    def set_skipped(self, skipped: list[tuple[str, str]]) -> None:
+    def show_stats(self, stats: IndexStats) -> None:
+        """List the skipped files of the index's latest counts."""
+        self.set_skipped(stats.skipped)
+
+    def set_skipped(self, skipped: Sequence[tuple[str, str]]) -> None:
         self.table.setRowCount(len(skipped))
         for row, (path, reason) in enumerate(skipped):
             self.table.setItem(row, 0, QTableWidgetItem(path))

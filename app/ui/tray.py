@@ -50,6 +50,9 @@ class Tray(QObject):
             return True
         return False
 
+    def hide(self) -> None:
+        self.icon.hide()
+
     def set_paused(self, paused: bool) -> None:
         self.pause_action.setText("Resume indexing" if paused else "Pause indexing")
 

@@ -21,6 +21,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
@@ -143,6 +144,24 @@ class SearchClient(QObject):
             self.failed.emit(request, message)
 
 
+class IndexState(StrEnum):
+    """Where indexing stands, as the status bar, the menus and the tray show it.
+
+    The runner goes through the first six; the indexing supervisor adds
+    MODEL_MISSING (and PREPARING while it gets the model), and the status bar
+    starts at STARTING. The values are the words the log and the tests see.
+    """
+
+    PREPARING = "preparing"
+    INDEXING = "indexing"
+    WATCHING = "watching"
+    PAUSED = "paused"
+    STOPPED = "stopped"
+    FAILED = "failed"
+    MODEL_MISSING = "model-missing"
+    STARTING = "starting"
+
+
 class IndexRunner(QThread):
     """Keep the index up to date on a thread of its own.
 
@@ -157,14 +176,14 @@ class IndexRunner(QThread):
 
     Signals:
         progress(Progress): every step of preparing and indexing.
-        state(str): "preparing", "indexing", "watching", "paused", "stopped" or "failed".
-        stats(dict): the catalog's counts after each pass.
+        state(IndexState): PREPARING, INDEXING, WATCHING, PAUSED, STOPPED or FAILED.
+        stats(IndexStats): the index's counts and skipped files after each pass.
         failed(str): a message for the user; the runner has stopped.
     """
 
     progress = Signal(object)
-    state = Signal(str)
-    stats = Signal(dict)
+    state = Signal(object)
+    stats = Signal(object)
     failed = Signal(str)
 
     def __init__(self, open_service: Callable, parent: QObject | None = None, *, gentle: bool = False) -> None:
@@ -219,28 +238,28 @@ class IndexRunner(QThread):
             # Idle priority (SCHED_IDLE on Linux); llama.cpp's threads and the extraction
             # processes started from here inherit it.
             self.setPriority(QThread.Priority.IdlePriority)
-        self.state.emit("preparing")
+        self.state.emit(IndexState.PREPARING)
         try:
             service = self._open(self.progress.emit, self._cancel)
         except Cancelled:
-            self.state.emit("stopped")
+            self.state.emit(IndexState.STOPPED)
             return
         except Exception as exc:  # shown to the user, never a crash
             if not isinstance(exc, GemseekError):
                 log.exception("could not start indexing")
             self.failed.emit(str(exc))
-            self.state.emit("failed")
+            self.state.emit(IndexState.FAILED)
             return
         try:
             self._loop(service)
         except Exception as exc:  # shown to the user, never a crash
             log.exception("indexing stopped")
             self.failed.emit(str(exc))
-            self.state.emit("failed")
+            self.state.emit(IndexState.FAILED)
             return
         finally:
             service.close()
-        self.state.emit("stopped")
+        self.state.emit(IndexState.STOPPED)
 
     def _loop(self, service) -> None:
         while True:
@@ -252,16 +271,16 @@ class IndexRunner(QThread):
                     self._cancel = cancel = CancelToken()
                     retry, self._retry = self._retry, []
             if paused:
-                self.state.emit("paused")
+                self.state.emit(IndexState.PAUSED)
                 self._resume.wait()
                 continue
             try:
                 if retry:
                     service.retry(retry, cancel=cancel)
-                self.state.emit("indexing")
+                self.state.emit(IndexState.INDEXING)
                 for _batch, _status in service.watch(cancel=cancel):
                     self.stats.emit(service.stats())
-                    self.state.emit("watching")
+                    self.state.emit(IndexState.WATCHING)
             except Cancelled:
                 pass
 

@@ -61,7 +61,7 @@ def test_a_pipe_swapped_in_after_the_scan_is_skipped_within_seconds(tmp_path):
     assert "error" not in outcome, outcome.get("error")
     record = store.catalog.get_file(path_key(victim))
     assert record.status == "skipped" and "not a regular file" in record.reason
-    assert store.catalog.stats()["files"] == 5
+    assert store.catalog.stats().files == 5
     store.close()
 
 
@@ -85,7 +85,7 @@ def test_a_hung_read_is_skipped_and_quit_still_works(tmp_path, monkeypatch):
     assert time.monotonic() - started < 8
     record = store.catalog.get_file(path_key(root / "note-2.txt"))
     assert record.status == "skipped" and "took over 1 s" in record.reason
-    assert store.catalog.stats()["files"] == 5
+    assert store.catalog.stats().files == 5
 
     (root / "note-2.txt").touch()  # changed again; this time Quit comes while it hangs
     (root / "new.txt").write_text("a new note")

@@ -79,7 +79,7 @@ def test_delete_and_skip_drop_chunks_and_fts_rows(cat):
         cat.record_skip(path_key("/d/b.txt"), size=1, mtime_ns=1, reason="binary file")
     assert cat.fts_search(match_expression("alpha"), 10) == []
     assert cat.skipped() == [("/d/b.txt", "binary file")]
-    assert cat.stats()["chunks"] == 0
+    assert cat.stats().chunks == 0
 
 
 def test_move_keeps_chunks(cat):
@@ -191,7 +191,7 @@ def test_readers_do_not_wait_for_a_writer(tmp_path):
     reader = Catalog(tmp_path / "c.sqlite", readonly=True)
     writer._db.execute("BEGIN IMMEDIATE")  # a long write in progress
     writer._db.execute("DELETE FROM chunks")
-    assert reader.stats()["chunks"] == 1  # sees the last commit, at once
+    assert reader.stats().chunks == 1  # sees the last commit, at once
     writer._db.execute("ROLLBACK")
     reader.close()
     writer.close()
@@ -207,3 +207,17 @@ def test_fts_newest_gives_the_latest_matches_unranked(cat):
     assert {score for _, score in newest} == {0.0}
     only_5 = cat.fts_search(match_expression("violin"), 3, Filters(folders=(b"/d/",)), newest=True)
     assert [cid for cid, _ in only_5] == ids[:3]
+
+
+def test_lookups_by_many_ids_and_hashes_span_batches(cat):
+    n = 1234  # more than two batches of IN_BATCH values
+    added, _ = store(cat, "/d/big.txt", *(chunk(i, f"passage {i}") for i in range(n)))
+    hashes = [f"h-passage {i}" for i in range(n)]
+    with cat.write():
+        cat.put_vectors({h: np.ones(4) for h in hashes[::2]}, "m")
+    assert sorted(cat.chunk_ids_with_hashes(hashes)) == sorted(added)
+    assert [t.text_hash for t in cat.texts_of_hashes(hashes[::-1])] == hashes[::-1]
+    assert cat.missing_vectors(hashes, "m") == set(hashes[1::2])
+    ids, vecs = cat.chunk_vectors(added, "m")
+    assert len(ids) == n // 2 and vecs.shape == (n // 2, 4)
+    assert set(cat.chunk_hits(added, Filters())) == set(added)

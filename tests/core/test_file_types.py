@@ -28,7 +28,7 @@ def test_skipped_types_are_left_out_and_dropped_when_unchecked(paths, tmp_path):
     settings = Settings(roots=(str(docs),))
     with IndexService(paths, settings, embedder=FakeEmbedder()) as service:
         service.sync()
-        assert service.stats()["files"] == 2
+        assert service.stats().files == 2
     with IndexService(paths, settings.replace(skip_types=("code",)), embedder=FakeEmbedder()) as service:
         service.sync()
-        assert service.stats()["files"] == 1
+        assert service.stats().files == 1

@@ -65,10 +65,10 @@ def test_indexes_a_folder_and_finds_by_content(env):
     paths, root, emb = env
     store = run(paths, root, emb)
     stats = store.catalog.stats()
-    assert stats["files"] == 3 and stats["skipped_files"] == 0
+    assert stats.files == 3 and stats.skipped_files == 0
     assert search(store, emb, "rent increases percent")[0] == "letter.txt"
     assert search(store, emb, "retry call attempts")[0] == "retry.py"
-    assert len(store.vectors) == stats["chunks"]
+    assert len(store.vectors) == stats.chunks
 
 
 def test_unchanged_files_are_not_read_again(env):
@@ -119,7 +119,7 @@ def test_a_deleted_file_disappears_from_results(env):
     (root / "letter.txt").unlink()
     store = run(paths, root, emb)
     assert "letter.txt" not in search(store, emb, "rent increases percent")
-    assert store.catalog.stats()["files"] == 2
+    assert store.catalog.stats().files == 2
 
 
 def test_changed_paths_and_rescans_from_the_watcher(env):
@@ -129,7 +129,7 @@ def test_changed_paths_and_rescans_from_the_watcher(env):
     (root / "notes.md").unlink()
     store = run(paths, root, emb, changed=[root / "letter.txt", root / "notes.md"], rescan=[])
     assert search(store, emb, "heating bill winter")[0] == "letter.txt"
-    assert store.catalog.stats()["files"] == 2
+    assert store.catalog.stats().files == 2
 
 
 def test_bad_files_are_skipped_with_reasons(env, monkeypatch):
@@ -150,7 +150,7 @@ def test_bad_files_are_skipped_with_reasons(env, monkeypatch):
     assert reasons["broken.md"] == "broken symbolic link"
     assert reasons["loop.md"] == "symbolic link loop"
     assert search(store, emb, "espresso Latin")[0] == bad_name
-    assert store.catalog.stats()["files"] == 4  # the three good files and the oddly named one
+    assert store.catalog.stats().files == 4  # the three good files and the oddly named one
 
 
 def test_a_second_indexer_on_the_same_folder_is_refused(env):
@@ -173,11 +173,11 @@ def test_cancel_stops_and_the_next_run_resumes(env):
         for p in ix.sync([root], cancel=cancel):
             if p.stage == "index" and p.done >= 5:
                 cancel.cancel()
-    partial = store.catalog.stats()["files"]
+    partial = store.catalog.stats().files
     store.close()
     assert 5 <= partial < 23
     store = run(paths, root, emb)
-    assert store.catalog.stats()["files"] == 23
+    assert store.catalog.stats().files == 23
 
 
 def test_a_new_model_re_embeds_and_a_new_dimension_does_not(env):
@@ -185,13 +185,13 @@ def test_a_new_model_re_embeds_and_a_new_dimension_does_not(env):
     run(paths, root, emb).close()
     embedded = len(emb.embedded)
     with Store(paths, emb.fingerprint, 256) as small:  # another dimension: built from stored vectors
-        assert len(small.vectors) == small.catalog.stats()["chunks"]
+        assert len(small.vectors) == small.catalog.stats().chunks
     assert len(emb.embedded) == embedded
     other = FakeEmbedder()
     other.fingerprint = "fake-bow-2"
     store = run(paths, root, other)
-    assert len(other.embedded) == store.catalog.stats()["chunks"]
-    assert store.catalog.stats()["vectors"] == store.catalog.stats()["chunks"]  # old model's vectors dropped
+    assert len(other.embedded) == store.catalog.stats().chunks
+    assert store.catalog.stats().vectors == store.catalog.stats().chunks  # old model's vectors dropped
 
 
 def test_searching_while_indexing(env):
@@ -222,7 +222,7 @@ def test_a_missing_root_keeps_its_files(env):
     moved = root.with_name("unplugged")
     root.rename(moved)  # like a drive that is not mounted right now
     store = run(paths, root, emb)
-    assert store.catalog.stats()["files"] == 3
+    assert store.catalog.stats().files == 3
     store.close()
     moved.rename(root)
     read = len(CountingWorker.calls)
@@ -246,7 +246,7 @@ def test_a_file_that_takes_too_long_to_cut_is_skipped_and_indexing_goes_on(env):
     store = run(paths, root, emb, IndexOptions(chunk_timeout=0.3))
     reasons = {Path(p).name: r for p, r in store.catalog.skipped()}
     assert reasons == {"slow.txt": "took too long to cut into passages (over 0.3 s)"}
-    assert store.catalog.stats()["files"] == 3  # the others are indexed
+    assert store.catalog.stats().files == 3  # the others are indexed
     assert search(store, emb, "monthly rent increases")[0] == "letter.txt"
 
 
@@ -322,7 +322,7 @@ def test_a_huge_file_gets_its_start_indexed_and_says_so(env):
     assert [r.path.name for r in Searcher(store, emb).search("kernel panic on boot", 3, mode="keyword")] == \
         ["server.log"]
     assert Searcher(store, emb).search("unicorn outage", 3, mode="keyword") == []  # the tail was not kept
-    assert store.catalog.stats()["files"] == 4 and store.catalog.stats()["skipped_files"] == 0
+    assert store.catalog.stats().files == 4 and store.catalog.stats().skipped_files == 0
     store.close()
 
 
@@ -374,7 +374,7 @@ def test_keywords_cover_every_file_before_anything_is_embedded(env):
             stages.append(p.stage)
             if p.stage == "embed" and p.done == 0:  # everything read, nothing embedded yet
                 assert emb.embedded == []
-                assert store.catalog.stats()["files"] == 7
+                assert store.catalog.stats().files == 7
                 hits = Searcher(store, emb).search("marker2x3", 3)
                 assert hits and hits[0].path.name == "long-2.md"  # found by its words alone
     assert stages.index("embed") > stages.index("index")

@@ -29,7 +29,7 @@ class FakeEmbedder:
     def token_count(self, text: str) -> int:
         return len(_TOKEN.findall(text)) + 2
 
-    def count_tokens(self, text: str, title: str | None = None) -> int:
+    def count_document_tokens(self, text: str, title: str | None = None) -> int:
         return self.token_count(document_prompt(text, title))
 
     def _vector(self, text: str) -> np.ndarray:

@@ -14,9 +14,7 @@ from PySide6.QtGui import QIcon
 
 from app.core.paths import Paths
 from app.core.settings import Settings
-from app.main import index_opener, search_opener
-from app.ui.controller import AppController
-from app.ui.tray import Tray
+from app.main import build_app
 
 pytestmark = pytest.mark.real_model
 
@@ -32,7 +30,7 @@ def home(tmp_path, real_paths, real_gguf) -> Paths:
 
 
 def test_first_start_indexes_the_samples_and_answers_as_you_type(qtbot, home):
-    controller = AppController(home, Settings(), search_opener(home), index_opener(home), Tray(QIcon()))
+    controller = build_app(home, Settings(), QIcon())
     controller.start(first_run=False)
     panel = controller.window.search
     qtbot.waitUntil(lambda: controller.window.status.state == "watching", timeout=600_000)

@@ -10,9 +10,8 @@ from PySide6.QtCore import Qt, QThread, QTimer
 
 from app.core import settings as settings_mod
 from app.core.settings import Settings
-from app.main import index_opener, search_opener
+from app.main import build_app
 from app.ui.controller import AppController
-from app.ui.tray import Tray
 from tests.helpers.fakes import FakeEmbedder, engine_choice_when_present
 
 
@@ -29,12 +28,24 @@ def fake_factory(settings: Settings) -> FakeEmbedder:
 
 
 @pytest.fixture
-def app_controller(qtbot, paths, docs):
-    settings = Settings(roots=(str(docs),))
-    settings_mod.save(settings, paths.settings_file)
-    controller = make_controller(paths, settings)
-    yield controller
-    shut_down(qtbot, controller)
+def make_app(qtbot, paths, docs):
+    """Make the app over ``docs`` (saved as the settings) with these collaborators; quit it after the test."""
+    made: list[AppController] = []
+
+    def make(**collaborators) -> AppController:
+        settings = Settings(roots=(str(docs),))
+        settings_mod.save(settings, paths.settings_file)
+        made.append(make_controller(paths, settings, **collaborators))
+        return made[-1]
+
+    yield make
+    for controller in made:
+        shut_down(qtbot, controller)
+
+
+@pytest.fixture
+def app_controller(make_app):
+    return make_app()
 
 
 def shut_down(qtbot, controller: AppController) -> None:
@@ -43,11 +54,12 @@ def shut_down(qtbot, controller: AppController) -> None:
     controller.window.deleteLater()
 
 
-def make_controller(paths, settings: Settings, factory=fake_factory, *, prepare_models: bool = False):
+def make_controller(paths, settings: Settings, factory=fake_factory, *, prepare_models: bool = False,
+                    on_battery=lambda: False, make_grabber=None):
     """The app over embedders from ``factory``; with ``prepare_models`` it also gets missing models."""
-    return AppController(paths, settings, search_opener(paths, factory), index_opener(paths, factory),
-                         Tray(qtbot_icon()), prepare_models=prepare_models,
-                         engine_choice=engine_choice_when_present(paths))
+    return build_app(paths, settings, qtbot_icon(), embedder_factory=factory, prepare_models=prepare_models,
+                     engine_choice=engine_choice_when_present(paths), on_battery=on_battery,
+                     make_grabber=make_grabber)
 
 
 def qtbot_icon():
@@ -93,7 +105,7 @@ def test_pause_and_resume(qtbot, app_controller):
     assert app_controller.window.pause_action.text() == "Resume indexing"
     assert app_controller.tray.pause_action.text() == "Resume indexing"
     assert search(qtbot, app_controller, "soup")[0] == "recipe.md"  # search works while paused
-    app_controller.toggle_pause()
+    app_controller.indexing.toggle_pause()
     wait_state(qtbot, app_controller, "watching")
 
 
@@ -112,26 +124,26 @@ def test_gentle_and_start_at_login_apply_without_restart(qtbot, app_controller, 
     app_controller.start(first_run=False)
     wait_state(qtbot, app_controller, "watching")
     app_controller.apply(app_controller.settings.replace(gentle=True, start_at_login=True))
-    qtbot.waitUntil(lambda: app_controller.runner.gentle and app_controller.window.status.state == "watching",
+    qtbot.waitUntil(lambda: app_controller.indexing.runner.gentle and app_controller.window.status.state == "watching",
                     timeout=30_000)
-    assert app_controller.runner.priority() == QThread.Priority.IdlePriority
+    assert app_controller.indexing.runner.priority() == QThread.Priority.IdlePriority
     assert (tmp_path / "xdg-config" / "autostart" / "gemseek.desktop").is_file()
     app_controller.apply(app_controller.settings.replace(start_at_login=False))
     assert not (tmp_path / "xdg-config" / "autostart" / "gemseek.desktop").exists()
 
 
-def test_indexing_pauses_on_battery_and_resumes_on_mains(qtbot, app_controller):
+def test_indexing_pauses_on_battery_and_resumes_on_mains(qtbot, make_app):
     battery = [True]
-    app_controller.on_battery = lambda: battery[0]
+    app_controller = make_app(on_battery=lambda: battery[0])
     app_controller.start(first_run=False)
     wait_state(qtbot, app_controller, "watching")
-    app_controller.check_power()
-    assert not app_controller.runner.paused  # the setting is off
+    app_controller.indexing.check_power()
+    assert not app_controller.indexing.runner.paused  # the setting is off
     app_controller.apply(app_controller.settings.replace(pause_on_battery=True))
     wait_state(qtbot, app_controller, "paused")
     assert app_controller.window.status.activity.text() == "Indexing paused on battery power"
     battery[0] = False
-    app_controller.check_power()
+    app_controller.indexing.check_power()
     wait_state(qtbot, app_controller, "watching")
 
 
@@ -223,7 +235,7 @@ def test_a_missing_model_is_prepared_first_and_can_be_retried(qtbot, paths, docs
     assert controller.first_run.model_progress is not None  # the welcome shows the model's progress
     wait_state(qtbot, controller, "model-missing", timeout=60_000)
     assert "Could not get the model ready" in status.activity.text()
-    assert status.pause_button.text() == "Resume indexing" and controller.runner is None
+    assert status.pause_button.text() == "Resume indexing" and controller.indexing.runner is None
     gguf = paths.gguf_file("Q8_0")  # now the model is there (as if fetched and converted)
     gguf.parent.mkdir(parents=True)
     gguf.write_bytes(b"GGUF")
@@ -240,27 +252,27 @@ def test_changing_quantization_keeps_the_old_index_until_the_new_one_is_ready(qt
     controller = make_controller(paths, Settings(roots=(str(docs),)), prepare_models=True)
     controller.start(first_run=False)
     wait_state(qtbot, controller, "watching")
-    first_runner = controller.runner
+    first_runner = controller.indexing.runner
     controller.apply(controller.settings.replace(quantization="Q4_0"))
-    assert controller.model_job.qtype == "Q4_0" and controller.model_job.running
-    qtbot.waitUntil(lambda: not controller.model_job.running, timeout=60_000)
+    assert controller.indexing.model_job.qtype == "Q4_0" and controller.indexing.model_job.running
+    qtbot.waitUntil(lambda: not controller.indexing.model_job.running, timeout=60_000)
     assert "Could not get the model ready" in controller.window.status.activity.text()
-    assert controller.runner is first_runner and first_runner.isRunning()  # the old index keeps working
+    assert controller.indexing.runner is first_runner and first_runner.isRunning()  # the old index keeps working
     assert search(qtbot, controller, "rent increase")[0] == "rent.txt"
     paths.gguf_file("Q4_0").write_bytes(b"GGUF")  # as if converted
     with qtbot.waitSignal(controller.search_switched, timeout=60_000) as blocker:
         controller.apply(controller.settings, save=False)  # try again
     assert blocker.args[0].quantization == "Q4_0"
-    assert controller.runner is not first_runner and first_runner.isFinished()
+    assert controller.indexing.runner is not first_runner and first_runner.isFinished()
     assert search(qtbot, controller, "garden tomatoes")[0] == "garden.md"
     shut_down(qtbot, controller)
 
 
-def test_global_shortcut_opens_quick_search_and_follows_the_setting(qtbot, app_controller):
+def test_global_shortcut_opens_quick_search_and_follows_the_setting(qtbot, make_app):
     from tests.ui.test_hotkey import FakeGrabber
 
     grabbed = []
-    app_controller.make_grabber = lambda shortcut: grabbed.append(shortcut) or FakeGrabber(presses=1)
+    app_controller = make_app(make_grabber=lambda shortcut: grabbed.append(shortcut) or FakeGrabber(presses=1))
     app_controller.start(first_run=False)
     qtbot.waitUntil(app_controller.quick.isVisible, timeout=5000)
     assert grabbed == ["Ctrl+Alt+Space"]
@@ -268,4 +280,4 @@ def test_global_shortcut_opens_quick_search_and_follows_the_setting(qtbot, app_c
     app_controller.apply(app_controller.settings.replace(hotkey="Ctrl+Shift+F"))
     qtbot.waitUntil(lambda: grabbed == ["Ctrl+Alt+Space", "Ctrl+Shift+F"], timeout=5000)
     app_controller.apply(app_controller.settings.replace(hotkey=""))
-    assert app_controller.hotkey is None
+    assert app_controller.shortcut.listener is None

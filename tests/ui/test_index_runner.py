@@ -9,6 +9,7 @@ import time
 
 import pytest
 
+from app.core.catalog import IndexStats
 from app.ui.workers import IndexRunner
 
 
@@ -26,7 +27,7 @@ class WatchingService:
         yield
 
     def stats(self):
-        return {}
+        return IndexStats()
 
     def close(self):
         pass

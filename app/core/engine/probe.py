@@ -34,7 +34,7 @@ from app.core.engine.machine import Machine
 from app.core.engine.record import ProbeRecord, Trial, choose
 from app.core.engine.runner import Outcome, ProbeRunner
 from app.core.paths import resources_dir
-from app.core.progress import Progress
+from app.core.progress import Progress, Stage
 
 # Tensors to keep out of the AMX buffer when a quantized type crashes with it: first the
 # two Dense layers (run on the pooled vector, a shape unlike the blocks'), then the
@@ -164,7 +164,7 @@ class Prober:
     # -- one child -------------------------------------------------------
     def _measure(self, c: Candidate, config: EngineConfig, variants: list[tuple[int, bool]]) -> list[Trial]:
         self._step += 1
-        self.on_progress(Progress("engine", min(self._step, self._steps), max(self._steps, self._step), "",
+        self.on_progress(Progress(Stage.ENGINE, min(self._step, self._steps), max(self._steps, self._step), "",
                                   f"Measuring the engine on this computer: {config.qtype}"))
         model = {"qtype": c.qtype, "path": str(c.path), "extra_bufts": config.extra_bufts,
                  "gpu_layers": config.gpu_layers, "cpu_tensors": list(config.cpu_tensors)}

