@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFileDialog,
     QFormLayout,
+    QFrame,
     QHBoxLayout,
     QKeySequenceEdit,
     QLabel,
@@ -27,6 +28,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -95,6 +97,7 @@ class FolderList(QWidget):
         super().__init__(parent)
         self.list = QListWidget()
         self.list.addItems(list(folders))
+        self.list.setMaximumHeight(110)
         add = QPushButton("Add folder…")
         remove = QPushButton("Remove")
         add.clicked.connect(self.ask_folder)
@@ -214,11 +217,26 @@ class SettingsDialog(QDialog):
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
+        content = QWidget()
+        content.setLayout(form)
+        form.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)  # wrapped notes never get clipped
+        scroll = QScrollArea(widgetResizable=True, frameShape=QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(content)
         layout = QVBoxLayout(self)
-        layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)  # wrapped notes never get clipped
-        layout.addLayout(form)
+        layout.addWidget(scroll, 1)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
+        self._fit(content)
+
+    def _fit(self, content: QWidget) -> None:
+        """As tall as the settings need, but never taller than the screen: a small screen scrolls them."""
+        screen = self.screen().availableGeometry() if self.screen() else None
+        want = content.minimumSizeHint().expandedTo(content.sizeHint())
+        width, height = want.width() + 40, want.height() + 90  # margins, the error line and the buttons
+        if screen is not None:
+            width, height = min(width, screen.width() - 40), min(height, screen.height() - 60)
+        self.resize(width, height)
 
     def _explain(self) -> None:
         dim, qtype = self.dimension.currentData(), self.quantization.currentData()

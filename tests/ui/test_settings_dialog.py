@@ -118,3 +118,12 @@ def test_ocr_cannot_be_turned_on_where_its_library_is_missing(qtbot, monkeypatch
     d = SettingsDialog(Settings())
     qtbot.addWidget(d)
     assert not d.ocr.isEnabled() and "not installed" in d.ocr_note.text()
+
+
+def test_the_dialog_fits_the_screen_and_scrolls_what_does_not(qtbot, dialog):
+    from PySide6.QtWidgets import QScrollArea
+
+    screen = dialog.screen().availableGeometry()
+    assert dialog.height() <= screen.height() and dialog.width() <= screen.width()
+    scroll = dialog.findChild(QScrollArea)
+    assert scroll is not None and scroll.widget().isAncestorOf(dialog.ocr_note)
