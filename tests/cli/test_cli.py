@@ -190,3 +190,26 @@ def test_weaker_matches_are_set_apart_in_the_terminal(capsys):
     print_results([r, dataclasses.replace(r, score=0.2, weak=True)], 0.01, color=False)
     lines = capsys.readouterr().out.splitlines()
     assert [i for i, line in enumerate(lines) if "weaker matches" in line] == [2]  # between the two
+
+
+def test_index_ocr_flag_turns_ocr_on_and_off_in_the_settings(tmp_path, monkeypatch):
+    from app.cli import build_parser, index_cmds
+    from app.core import settings as settings_mod
+    from app.core.errors import GemseekError
+    from app.core.paths import Paths
+
+    paths = Paths.resolve(tmp_path / "home")
+    folder = tmp_path / "scans"
+    folder.mkdir()
+    parser = build_parser()
+    assert parser.parse_args(["index"]).ocr is None  # not given: the settings decide
+    args = parser.parse_args(["index", "--ocr", str(folder)])
+    assert index_cmds._configured(paths, list(args.paths), args.ocr).ocr is True
+    assert settings_mod.load(paths.settings_file).ocr is True
+    args = parser.parse_args(["index", "--no-ocr"])
+    assert index_cmds._configured(paths, [], args.ocr).ocr is False
+    assert settings_mod.load(paths.settings_file).ocr is False
+    monkeypatch.setattr(index_cmds, "ocr_available", lambda: False)
+    with pytest.raises(GemseekError, match="OCR is not available"):
+        index_cmds._configured(paths, [], True)
+    assert settings_mod.load(paths.settings_file).ocr is False
