@@ -6,8 +6,9 @@ error hooks → :func:`build_app`: the openers of the core services (for the
 working set: the user's folders, or the bundled samples) → the search client
 → the main window → the quick-search popup → the skipped-files dialog → the
 indexing supervisor → the tray (then what indexing reports is connected to
-where it shows) → the global shortcut → the controller, which does what the
-user asks; then it starts.
+where it shows) → the global shortcut → the search switch (searching follows
+the index indexing caught up with) → the controller, which does what the user
+asks; then it starts.
 
 Each object gets its collaborators through its constructor; nothing looks
 them up or is patched in later.
@@ -142,6 +143,7 @@ def build_app(paths: Paths, settings: Settings, icon: QIcon, *, embedder_factory
     from app.ui.index_supervisor import IndexSupervisor
     from app.ui.main_window import MainWindow
     from app.ui.quick_search import QuickSearch
+    from app.ui.search_switch import SearchSwitch
     from app.ui.skipped_dialog import SkippedDialog
     from app.ui.tray import Tray
     from app.ui.workers import SearchClient
@@ -159,7 +161,9 @@ def build_app(paths: Paths, settings: Settings, icon: QIcon, *, embedder_factory
     tray = Tray(icon)
     connect_indexing(indexing, window, quick, skipped, tray)
     shortcut = GlobalShortcut(make_grabber or hotkey.make_grabber)
-    return AppController(paths, settings, client=client, search_opener=opener, window=window, quick=quick,
+    search = SearchSwitch(client, opener, settings, window)
+    indexing.caught_up.connect(search.caught_up)
+    return AppController(paths, settings, search=search, window=window, quick=quick,
                          skipped=skipped, tray=tray, indexing=indexing, shortcut=shortcut,
                          engine_choice=engine_choice)
 

@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any, ClassVar
 
+from app.core.atomic import write_json
 from app.core.embedder import DIMENSIONS
 from app.core.errors import SettingsError
 from app.core.file_types import GROUPS
@@ -167,6 +168,4 @@ def load(path: Path) -> Settings:
 def save(settings: Settings, path: Path) -> None:
     """Write ``settings`` to ``path`` atomically."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"version": SCHEMA_VERSION, **asdict(settings)}, indent=2) + "\n")
-    os.replace(tmp, path)
+    write_json(path, {"version": SCHEMA_VERSION, **asdict(settings)}, indent=2)

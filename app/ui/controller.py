@@ -3,8 +3,8 @@
 It holds the current settings. Applying them saves them, follows the
 shortcut and start-at-login, and hands them to the indexing supervisor
 (app.ui.index_supervisor), which restarts indexing when it must; searching
-switches to the new index once it is complete. app.main builds every object
-this wires and shows what indexing reports.
+switches to the new index once it is complete (app.ui.search_switch).
+app.main builds every object this wires and shows what indexing reports.
 """
 
 from __future__ import annotations
@@ -25,14 +25,12 @@ from app.ui.global_shortcut import GlobalShortcut
 from app.ui.index_supervisor import IndexSupervisor
 from app.ui.main_window import MainWindow
 from app.ui.quick_search import QuickSearch
+from app.ui.search_switch import SearchSwitch
 from app.ui.settings_dialog import SettingsDialog
 from app.ui.skipped_dialog import SkippedDialog
 from app.ui.tray import Tray
-from app.ui.workers import SearchClient
 
 log = logging.getLogger(__name__)
-
-SearchOpener = Callable[[Settings], Callable]
 
 
 class AppController(QObject):
@@ -40,8 +38,8 @@ class AppController(QObject):
 
     Args:
         paths, settings: where settings and markers live; the settings at start.
-        client, search_opener: the search thread's client (searching with ``settings``), and
-            settings → a function that opens a search service on that thread.
+        search: switches searching to the index indexing has caught up with (its ``switched`` is
+            this one's ``search_switched``).
         window, quick, skipped, tray: the main window, the quick-search popup, the
             skipped-files dialog, the tray icon (hidden where the desktop has none).
         indexing, shortcut: the indexing supervisor and the global shortcut.
@@ -55,16 +53,15 @@ class AppController(QObject):
     search_switched = Signal(object)
     stopped = Signal()
 
-    def __init__(self, paths: Paths, settings: Settings, *, client: SearchClient, search_opener: SearchOpener,
-                 window: MainWindow, quick: QuickSearch, skipped: SkippedDialog, tray: Tray,
-                 indexing: IndexSupervisor, shortcut: GlobalShortcut,
-                 engine_choice: Callable[[Settings], object | None], parent: QObject | None = None) -> None:
+    def __init__(self, paths: Paths, settings: Settings, *, search: SearchSwitch, window: MainWindow,
+                 quick: QuickSearch, skipped: SkippedDialog, tray: Tray, indexing: IndexSupervisor,
+                 shortcut: GlobalShortcut, engine_choice: Callable[[Settings], object | None],
+                 parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.paths = paths
         self.settings = settings
-        self.search_settings = settings  # what searching uses: the settings of the last complete index
-        self.client = client
-        self.search_opener = search_opener
+        self.search = search
+        search.switched.connect(self.search_switched)
         self.window = window
         self.quick = quick
         self.skipped = skipped
@@ -85,7 +82,6 @@ class AppController(QObject):
         tray.quit.connect(self.quit)
         shortcut.pressed.connect(self.show_quick)
         shortcut.failed.connect(self._shortcut_failed)
-        indexing.caught_up.connect(self._caught_up)
         indexing.stopped.connect(self._finish)
 
     def start(self, *, first_run: bool, hidden: bool = False) -> None:
@@ -114,13 +110,6 @@ class AppController(QObject):
 
     def _shortcut_failed(self, message: str) -> None:
         self.window.show_notice(f"Quick-search shortcut not available: {message}", 15_000)
-
-    def _caught_up(self, settings: Settings) -> None:
-        if settings != self.search_settings:  # the index for new settings is complete: search it from now on
-            self.search_settings = settings
-            self.client.reopen(self.search_opener(settings))
-            self.window.search_again()
-            self.search_switched.emit(settings)
 
     # -- settings ----------------------------------------------------------
     def show_settings(self) -> None:
@@ -189,7 +178,7 @@ class AppController(QObject):
         self.indexing.stop()  # stopped → _finish
 
     def _finish(self) -> None:
-        self.client.close()
+        self.search.close()
         self.tray.hide()
         self.done = True
         self.stopped.emit()
