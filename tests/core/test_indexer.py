@@ -260,8 +260,10 @@ def test_text_files_of_any_extension_are_indexed_and_unsupported_ones_are_listed
     assert search(store, emb, "bc program computes pi digits")[0] == "pi.b"
     assert search(store, emb, "editor tcsh logins")[0] == "startup.tcsh"
     reasons = {Path(p).name: r for p, r in store.catalog.skipped()}
-    assert reasons == {"photo.png": "unsupported type: .png images are read only with OCR on (Settings)",
-                       "table.dat": "binary file"}
+    assert reasons == {
+        "photo.png": "unsupported type: .png images are read only with OCR on (Settings, or gemseek index --ocr)",
+        "table.dat": "binary file",
+    }
     store.close()
     read = len(CountingWorker.calls)
     run(paths, root, emb).close()  # nothing changed: nothing is read or recorded again

@@ -14,6 +14,8 @@ from app.core.search import Searcher
 from app.core.store import Store
 from tests.helpers.fakes import FakeEmbedder
 
+IMAGE_OFF = "unsupported type: .png images are read only with OCR on (Settings, or gemseek index --ocr)"
+
 
 def _picture(words: str) -> Image.Image:
     image = Image.new("L", (1400, 220), 255)
@@ -38,8 +40,7 @@ def test_ocr_on_reads_scans_and_images_and_off_gives_them_back(tmp_path):
 
     store = _index(paths, root, emb, ocr=False)
     skipped = {Path(p).name: r for p, r in store.catalog.skipped()}
-    assert skipped == {"receipt.png": "unsupported type: .png images are read only with OCR on (Settings)",
-                       "scan.pdf": NO_TEXT_LAYER}
+    assert skipped == {"receipt.png": IMAGE_OFF, "scan.pdf": NO_TEXT_LAYER}
     store.close()
 
     store = _index(paths, root, emb, ocr=True)  # neither file changed: the setting alone brings them in
@@ -59,8 +60,7 @@ def test_ocr_on_reads_scans_and_images_and_off_gives_them_back(tmp_path):
 
     store = _index(paths, root, emb, ocr=False)
     skipped = {Path(p).name: r for p, r in store.catalog.skipped()}
-    assert skipped == {"receipt.png": "unsupported type: .png images are read only with OCR on (Settings)",
-                       "scan.pdf": NO_TEXT_LAYER}
+    assert skipped == {"receipt.png": IMAGE_OFF, "scan.pdf": NO_TEXT_LAYER}
     assert [r.path.name for r in Searcher(store, emb).search("garden fence invoice", 3)] == ["letter.txt"]
     store.close()
 

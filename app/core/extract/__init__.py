@@ -143,7 +143,7 @@ def unsupported_reason(path: str | os.PathLike[str]) -> str:
     """Why a file that :func:`is_supported` turns down is left out, for the skipped-files list."""
     ext = os.path.splitext(os.path.basename(os.fspath(path)))[1].lower()
     if ext in ocr.IMAGE_SUFFIXES:
-        return f"unsupported type: {ext} images are read only with OCR on (Settings)"
+        return f"unsupported type: {ext} images are read only with OCR on (Settings, or gemseek index --ocr)"
     return f"unsupported type: {ext} files are not read" if ext else "unsupported type"
 
 
