@@ -87,7 +87,8 @@ def ocr_text(tradeoffs: dict, available: bool = True) -> str:
     return (f"Reads PNG, JPEG, TIFF, WebP and BMP images and PDF pages that have no text layer: about "
             f"{o['s_per_page']:.1f} s per page (measured on {o['measured_on']}; yours may differ).\n"
             f"Search quality on scanned copies of the test PDFs: nDCG@10 {o['ndcg10_ocr']:.3f} "
-            f"(with their text layer {o['ndcg10_text']:.3f}). English and Chinese; accents mostly kept.")
+            f"(with their text layer {o['ndcg10_text']:.3f}).\nReads Chinese and English; other Latin-script "
+            "text loses some accents; Japanese keeps only its kanji, Korean is not read.")
 
 
 class FolderList(QWidget):

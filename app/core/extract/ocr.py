@@ -3,10 +3,11 @@
 RapidOCR (``rapidocr-onnxruntime``): the PaddleOCR PP-OCRv4 detection and
 recognition networks run by ONNX Runtime on the CPU. Chosen because its wheel
 ships the models (about 16 MB, nothing is downloaded at run time), it is
-Apache-2.0, it reads Chinese and English in one model (accented Latin letters
-mostly survive: é, ü, à; ß, ñ and ï come back plain), and a page takes
-seconds on two cores. Tesseract needs a system install, EasyOCR and docTR
-fetch their models on first use.
+Apache-2.0, and a page takes seconds on two cores. Tesseract needs a system
+install, EasyOCR and docTR fetch their models on first use. Its one model
+reads Chinese and English; other Latin-script text loses some accents (é is
+kept, ä, á, ó, ñ and ß come back plain), Japanese keeps only its kanji and
+Korean is not read (bench/RESULTS.md).
 
 OCR runs only in the extraction child (:mod:`app.core.extract.worker`): it
 loads native code and several hundred MB of weights, a page can take long,
