@@ -30,27 +30,15 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.corpus import corpus_dir
-from bench.quality import SETS, score
+from bench.quality import SETS, score, search_results, set_queries, write_run
 
 OUT = ROOT / "bench" / "out"
 
 
 def _search(home: Path, set_dir: Path, corpus: Path, tag: str) -> dict:
-    queries = [json.loads(x) for x in (set_dir / "queries.jsonl").read_text().splitlines() if x.strip()]
-    qfile = OUT / "coverage-queries.txt"
-    qfile.write_text("\n".join(q["query"] for q in queries) + "\n", encoding="utf-8")
-    out = subprocess.run([sys.executable, "-m", "app", "--home", str(home), "search", "--queries-file", str(qfile),
-                          "--json", "-n", "10"], cwd=ROOT, capture_output=True, text=True, env=os.environ)
-    lines = out.stdout.splitlines()
-    prefix = str(corpus) + os.sep
-    run = OUT / f"coverage-run-{tag}.jsonl"
-    with run.open("w", encoding="utf-8") as f:
-        for q, line in zip(queries, lines):
-            got = json.loads(line)["results"]
-            f.write(json.dumps({"id": q["id"], "results": [r["path"].removeprefix(prefix) for r in got]}) + "\n")
-        for q in queries[len(lines):]:  # nothing indexed yet: no answer
-            f.write(json.dumps({"id": q["id"], "results": []}) + "\n")
-    return score(run, set_dir)["ALL"]
+    queries = set_queries(set_dir)
+    answers = search_results(home, queries, corpus, dict(os.environ), "-n", "10", check=False)
+    return score(write_run(OUT / f"coverage-run-{tag}.jsonl", queries, answers), set_dir)["ALL"]
 
 
 def _index(home: Path, corpus: Path, events: dict) -> subprocess.Popen:

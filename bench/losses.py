@@ -3,31 +3,32 @@
     python bench/losses.py [--mode hybrid|vector] [--top 8]
 
 Reads the runs bench/quality.py and bench/plain_dense.py leave in bench/out
-(run them first; nothing is embedded here), scores every query of each set
-with nDCG@10 as the sets' evaluate.py does, and prints the mean per query
-kind for both pipelines, how many queries each wins, and the queries Gemseek
+(run them first; nothing is embedded here), scores them with the set's own
+evaluate.py (nDCG@10 per query kind and per query), and prints the kinds for
+both pipelines, how many queries each wins, and the queries Gemseek
 loses most on with what each pipeline ranked first. Writes bench/out/losses.json.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import json
-import math
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.quality import OUT, SETS
+from bench.quality import KINDS, OUT, SETS, score, set_queries
 
 
-def ndcg10(ranked: list[str], relevant: dict[str, int]) -> float:
-    gains = sorted(relevant.values(), reverse=True)[:10]
-    ideal = sum((2**g - 1) / math.log2(i + 2) for i, g in enumerate(gains))
-    dcg = sum((2 ** relevant.get(p, 0) - 1) / math.log2(i + 2) for i, p in enumerate(ranked[:10]))
-    return dcg / ideal if ideal else 0.0
+def _scored(run_file: Path, set_dir: Path, details: Path) -> tuple[dict, dict[str, float]]:
+    """evaluate.py's nDCG@10 per query kind, and per query id."""
+    table = score(run_file, set_dir, details)
+    with details.open(encoding="utf-8") as f:
+        per_query = {row["id"]: float(row["nDCG@10"]) for row in csv.DictReader(f, delimiter="\t")}
+    return table, per_query
 
 
 def _runs(path: Path) -> dict[str, list[str]]:
@@ -37,19 +38,18 @@ def _runs(path: Path) -> dict[str, list[str]]:
 
 def compare(name: str, mode: str) -> dict:
     tag = "" if name == "dev" else f"-{name}"
-    queries = [json.loads(x) for x in (SETS[name] / "queries.jsonl").read_text().splitlines() if x.strip()]
-    ours, plain = _runs(OUT / f"quality-run{tag}-{mode}.jsonl"), _runs(OUT / f"plain-dense-run-{name}.jsonl")
+    set_dir = SETS[name]
+    ours_file, plain_file = OUT / f"quality-run{tag}-{mode}.jsonl", OUT / f"plain-dense-run-{name}.jsonl"
+    ours_table, ours_score = _scored(ours_file, set_dir, OUT / f"losses-{name}-gemseek.tsv")
+    plain_table, plain_score = _scored(plain_file, set_dir, OUT / f"losses-{name}-plain.tsv")
+    ours, plain = _runs(ours_file), _runs(plain_file)
     rows = []
-    for q in queries:
-        a, b = ndcg10(ours[q["id"]], q["relevant"]), ndcg10(plain[q["id"]], q["relevant"])
-        rows.append({"id": q["id"], "kind": q["kind"], "query": q["query"], "gemseek": round(a, 3),
-                     "plain": round(b, 3), "gemseek_first": ours[q["id"]][:1], "plain_first": plain[q["id"]][:1],
-                     "relevant": q["relevant"]})
-    kinds: dict[str, dict] = {}
-    for kind in sorted({"ALL", *(r["kind"] for r in rows)}):
-        some = [r for r in rows if kind in ("ALL", r["kind"])]
-        kinds[kind] = {"n": len(some), "gemseek": round(sum(r["gemseek"] for r in some) / len(some), 3),
-                       "plain": round(sum(r["plain"] for r in some) / len(some), 3)}
+    for q in set_queries(set_dir):
+        rows.append({"id": q["id"], "kind": q["kind"], "query": q["query"], "gemseek": ours_score[q["id"]],
+                     "plain": plain_score[q["id"]], "gemseek_first": ours[q["id"]][:1],
+                     "plain_first": plain[q["id"]][:1], "relevant": q["relevant"]})
+    kinds = {kind: {"n": int(ours_table[kind]["n"]), "gemseek": ours_table[kind]["nDCG@10"],
+                    "plain": plain_table[kind]["nDCG@10"]} for kind in KINDS if kind in ours_table}
     rows.sort(key=lambda r: r["gemseek"] - r["plain"])
     return {"kinds": kinds, "wins": sum(r["gemseek"] > r["plain"] + 1e-9 for r in rows),
             "losses": sum(r["gemseek"] < r["plain"] - 1e-9 for r in rows), "queries": rows}

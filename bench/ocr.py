@@ -32,12 +32,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.corpus import corpus_dir
-from bench.quality import OUT, SETS, gemseek, score
+from bench.quality import OUT, SETS, gemseek, score, search_results, set_queries, write_run
 
 
 def _pdf_queries(set_dir: Path, dest: Path) -> list[dict]:
-    queries = [json.loads(x) for x in (set_dir / "queries.jsonl").read_text().splitlines() if x.strip()]
-    chosen = [q for q in queries if any(p.endswith(".pdf") for p in q["relevant"])]
+    chosen = [q for q in set_queries(set_dir) if any(p.endswith(".pdf") for p in q["relevant"])]
     dest.mkdir(parents=True, exist_ok=True)
     (dest / "queries.jsonl").write_text("".join(json.dumps(q) + "\n" for q in chosen), encoding="utf-8")
     return chosen
@@ -68,20 +67,6 @@ def _settings(home: Path, roots: list[str], ocr: bool) -> None:
     data = json.loads(f.read_text())
     data.update(roots=roots, ocr=ocr)
     f.write_text(json.dumps(data))
-
-
-def _search(queries: list[dict], corpus: Path, home: Path, env: dict, rename: dict[str, str], tag: str) -> Path:
-    qfile = OUT / f"ocr-queries-{tag}.txt"
-    qfile.write_text("\n".join(q["query"] for q in queries) + "\n", encoding="utf-8")
-    lines = gemseek("search", "--queries-file", str(qfile), "--json", "-n", "10", env=env, home=home).splitlines()
-    prefix = str(corpus) + os.sep
-    run_file = OUT / f"ocr-run-{tag}.jsonl"
-    with run_file.open("w", encoding="utf-8") as f:
-        for q, line in zip(queries, lines):
-            got = json.loads(line)
-            paths = [r["path"][len(prefix):] if r["path"].startswith(prefix) else r["path"] for r in got["results"]]
-            f.write(json.dumps({"id": q["id"], "results": [rename.get(p, p) for p in paths]}) + "\n")
-    return run_file
 
 
 def _ocr_seconds(files: list[Path]) -> dict:
@@ -126,7 +111,8 @@ def run_set(name: str, dpi: int, env: dict) -> dict:
         t0 = time.perf_counter()
         gemseek("index", env=env, home=home)
         timings[label] = round(time.perf_counter() - t0, 1)
-        results[label] = score(_search(queries, corpus, home, env, rename, f"{name}-{label}"), subset)
+        answers = search_results(home, queries, corpus, env, "-n", "10")
+        results[label] = score(write_run(OUT / f"ocr-run-{name}-{label}.jsonl", queries, answers, rename), subset)
         status = json.loads(gemseek("status", "--json", env=env, home=home))
         print(f"  {label}: nDCG@10 {results[label]['ALL']['nDCG@10']:.3f}  recall@10 "
               f"{results[label]['ALL']['recall@10']:.3f}  (index run {timings[label]:.0f} s, "

@@ -54,9 +54,11 @@ def set_dimension(dim: int, home: Path = HOME) -> None:
     settings_file.write_text(json.dumps(data))
 
 
-def score(run_file: Path, set_dir: Path = EVAL_DIR) -> dict:
+def score(run_file: Path, set_dir: Path = EVAL_DIR, details: Path | None = None) -> dict:
+    """The set's own evaluate.py on ``run_file``: metrics per query kind (and per query into ``details``, a TSV)."""
+    extra = ["--details", str(details)] if details else []
     out = subprocess.run([sys.executable, str(EVAL_DIR / "evaluate.py"), str(set_dir / "queries.jsonl"),
-                          str(run_file)], capture_output=True, text=True, check=True).stdout
+                          str(run_file), *extra], capture_output=True, text=True, check=True).stdout
     table = {}
     for line in out.splitlines():
         parts = line.split()
@@ -66,24 +68,49 @@ def score(run_file: Path, set_dir: Path = EVAL_DIR) -> dict:
     return table
 
 
-def run_queries(mode: str, corpus: Path, env: dict, set_dir: Path = EVAL_DIR, tag: str = "") -> Path:
-    queries = [json.loads(x) for x in (set_dir / "queries.jsonl").read_text().splitlines() if x.strip()]
-    qfile = OUT / "quality-queries.txt"
+def set_queries(set_dir: Path) -> list[dict]:
+    """The set's queries (queries.jsonl), in file order."""
+    return [json.loads(x) for x in (set_dir / "queries.jsonl").read_text().splitlines() if x.strip()]
+
+
+def search_results(home: Path, queries: list[dict], corpus: Path, env: dict, *flags: str,
+                   check: bool = True) -> list[list[dict]]:
+    """Answer ``queries`` with ``gemseek search --queries-file --json`` (plus ``flags``) in one process: per
+    query, its results, paths relative to ``corpus``. With ``check`` False a search that fails (nothing
+    indexed yet) gives what it printed, perhaps no answer at all."""
+    qfile = OUT / f"{home.name}-queries.txt"
     qfile.write_text("\n".join(q["query"] for q in queries) + "\n", encoding="utf-8")
-    t0 = time.perf_counter()
-    lines = gemseek("search", "--queries-file", str(qfile), "--json", "-n", "10", "--mode", mode,
-                    env=env, home=OUT / f"quality-home{tag}").splitlines()
-    elapsed = time.perf_counter() - t0
+    proc = subprocess.run([sys.executable, "-m", "app", "--home", str(home), "search", "--queries-file", str(qfile),
+                           "--json", *flags], cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    if check and proc.returncode != 0:
+        raise SystemExit(f"gemseek search failed:\n{proc.stderr}")
     prefix = str(corpus) + os.sep
-    run_file = OUT / f"quality-run{tag}-{mode}.jsonl"
+    answers = []
+    for q, line in zip(queries, proc.stdout.splitlines()):
+        got = json.loads(line)
+        assert got["query"] == q["query"]
+        answers.append([{**r, "path": r["path"].removeprefix(prefix)} for r in got["results"]])
+    return answers
+
+
+def write_run(run_file: Path, queries: list[dict], answers: list[list[dict]],
+              rename: dict[str, str] | None = None) -> Path:
+    """An evaluate.py run file: each query's result paths (``rename``d), none for a query without an answer."""
+    rename = rename or {}
     with run_file.open("w", encoding="utf-8") as f:
-        for q, line in zip(queries, lines):
-            got = json.loads(line)
-            assert got["query"] == q["query"]
-            paths = [r["path"][len(prefix):] if r["path"].startswith(prefix) else r["path"] for r in got["results"]]
+        for i, q in enumerate(queries):
+            paths = [rename.get(r["path"], r["path"]) for r in answers[i]] if i < len(answers) else []
             f.write(json.dumps({"id": q["id"], "results": paths}) + "\n")
-    print(f"  {mode}: {len(queries)} queries in {elapsed:.1f} s (one process, model load included)")
     return run_file
+
+
+def run_queries(mode: str, corpus: Path, env: dict, set_dir: Path = EVAL_DIR, tag: str = "") -> Path:
+    queries = set_queries(set_dir)
+    t0 = time.perf_counter()
+    answers = search_results(OUT / f"quality-home{tag}", queries, corpus, env, "-n", "10", "--mode", mode)
+    elapsed = time.perf_counter() - t0
+    print(f"  {mode}: {len(queries)} queries in {elapsed:.1f} s (one process, model load included)")
+    return write_run(OUT / f"quality-run{tag}-{mode}.jsonl", queries, answers)
 
 
 def main() -> int:

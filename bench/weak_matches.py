@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -33,23 +32,14 @@ sys.path.insert(0, str(ROOT))
 
 from app.core.search import SearchOptions, weak_bar
 from bench.corpus import EVAL_DIR, corpus_dir
+from bench.quality import search_results
 
 OUT = ROOT / "bench" / "out"
 
 
 def scored_runs(home: Path, queries: list[dict], corpus: Path) -> list[list[tuple[str, float]]]:
-    qfile = OUT / "weak-queries.txt"
-    qfile.write_text("\n".join(q["query"] for q in queries) + "\n", encoding="utf-8")
-    out = subprocess.run([sys.executable, "-m", "app", "--home", str(home), "search", "--queries-file", str(qfile),
-                          "--json", "-n", "30"], capture_output=True, text=True, check=True, cwd=ROOT,
-                         env=os.environ).stdout.splitlines()
-    prefix = str(corpus) + os.sep
-    runs = []
-    for q, line in zip(queries, out):
-        got = json.loads(line)
-        assert got["query"] == q["query"]
-        runs.append([(r["path"].removeprefix(prefix), r["score"]) for r in got["results"]])
-    return runs
+    answers = search_results(home, queries, corpus, dict(os.environ), "-n", "30")
+    return [[(r["path"], r["score"]) for r in results] for results in answers]
 
 
 def shown(run: list[tuple[str, float]], floor: float, margin: float) -> list[str]:
