@@ -221,8 +221,8 @@ class Indexer:
         return plan
 
     def _ocr_changed(self, record: FileRecord) -> bool:
-        """Whether turning OCR on or off changes what this unchanged file gives: a scan skipped for want of a
-        text layer is read once OCR is on, and one read by OCR goes back to its text layer when it is off."""
+        """Whether turning OCR on or off changes what this file gives, even unchanged: a scan skipped for want of
+        a text layer is read once OCR is on, and one read by OCR goes back to its text layer when it is off."""
         if self.options.ocr:
             return record.status == "skipped" and record.reason == NO_TEXT_LAYER
         return record.status == "indexed" and record.kind == "scan"
@@ -233,7 +233,9 @@ class Indexer:
             if record is None or record.reason != item.reason:
                 plan.problems.append(item)
             return
-        if record and record.size == item.size and record.mtime_ns == item.mtime_ns and not self._ocr_changed(record):
+        if record and self._ocr_changed(record):
+            record = None  # what it gave no longer holds: read it as a new file
+        if record and record.size == item.size and record.mtime_ns == item.mtime_ns:
             return  # unchanged: not even read
         if record:
             plan.known[record.path] = record
@@ -329,8 +331,7 @@ class Indexer:
         except OSError as exc:
             return _Skip(found, f"cannot read file: {exc.strerror or exc}")
         record = plan.known.get(path_key(found.path))
-        if record and record.status == "indexed" and record.content_hash == content_hash \
-                and not self._ocr_changed(record):
+        if record and record.status == "indexed" and record.content_hash == content_hash:
             return _Touch(found)
         old = gone_by_hash.pop(content_hash, None)
         if old is not None:
