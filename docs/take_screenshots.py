@@ -156,20 +156,13 @@ def _scanned_letter(path: Path) -> None:
     from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
     page = Image.new("L", (1240, 1100), 246)
-    font = ImageFont.truetype("DejaVuSerif.ttf", 30) if _has_font() else ImageFont.load_default(size=30)
+    try:
+        font = ImageFont.truetype("DejaVuSerif.ttf", 30)
+    except OSError:  # no DejaVu on this system
+        font = ImageFont.load_default(size=30)
     ImageDraw.Draw(page).multiline_text((90, 90), LETTER, fill=30, font=font, spacing=14)
     page.rotate(0.8, fillcolor=246, resample=Image.Resampling.BICUBIC).filter(ImageFilter.GaussianBlur(0.6)) \
         .save(path)
-
-
-def _has_font() -> bool:
-    from PIL import ImageFont
-
-    try:
-        ImageFont.truetype("DejaVuSerif.ttf", 10)
-    except OSError:
-        return False
-    return True
 
 
 if __name__ == "__main__":

@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".bmp"})
 """Image files read when OCR is on."""
 MAX_PAGES = 100
-"""Pages (PDF pages or image frames) read per file; the rest of a longer scan is left out, with a note."""
+"""Pages (PDF pages or image frames) read per file; the rest of a longer scan is not read."""
 MAX_SIDE = 2500
 """Longest side, in pixels, an image is scaled down to before it is read (memory and time stay bounded)."""
 PDF_DPI = 150
