@@ -7,6 +7,7 @@ GEMSEEK_FAKE_PROBE is JSON: type → behaviour, with keys
   crash_extra        die with SIGSEGV in the first measurement when extra buffer types are on
   crash_threads      die with SIGSEGV in a measurement with this many threads
   hang_threads       never answer in a measurement with this many threads
+  slow_ticks         [count, seconds]: measure slowly, saying "tick" every so many seconds, count times
   abort_extra        print a GGML_ASSERT and abort when extra buffer types are on
   wrong              return vectors unrelated to the reference
   noise              add this much noise to the reference vectors
@@ -61,6 +62,10 @@ def main() -> int:
             die()
         if v["threads"] == rules.get("hang_threads"):
             threading.Event().wait()
+        count, seconds = rules.get("slow_ticks", (0, 0.0))
+        for _ in range(count):
+            threading.Event().wait(seconds)
+            emit({"event": "tick"})
         if rules.get("wrong"):
             vectors = rng.standard_normal(ref.shape).astype(np.float32)
         else:

@@ -49,7 +49,8 @@ class ProbeRunner:
         command: the child's argv; it reads one JSON request on stdin.
         env: extra environment for the child.
         load_timeout: seconds the child may take to start and load the model.
-        variant_timeout: seconds one variant may take.
+        variant_timeout: seconds a child may go without a sign of life while it measures (it reports each
+            pass and each query, so a slow or busy computer is not taken for a hung one).
     """
 
     def __init__(self, command: Sequence[str] | None = None, env: dict[str, str] | None = None,
@@ -90,9 +91,9 @@ class ProbeRunner:
                 try:
                     line = lines.get(timeout=max(0.0, deadline - time.monotonic()))
                 except queue.Empty:
-                    what = "loading the model" if not loaded else "one measurement"
+                    what = "loading the model" if not loaded else "measuring"
                     limit = self.load_timeout if not loaded else self.variant_timeout
-                    failure = f"hung: no answer while {what} within {limit:.0f} s"
+                    failure = f"hung: no sign of life for {limit:.0f} s while {what}"
                     proc.kill()
                     break
                 if line is None:  # the child's stdout closed: it ended

@@ -96,6 +96,14 @@ def test_a_hang_is_cut_off_and_recorded():
     assert rec.chosen.config == EngineConfig("Q8_0", 2)
 
 
+def test_a_slow_computer_that_keeps_reporting_is_measured_not_taken_for_hung():
+    # Each pass and query says "tick": a busy 2-core machine took over 60 s for a whole measurement
+    # (2026-12-04) and was refused every configuration.
+    rules = {"Q8_0": {"tps": 500, "slow_ticks": [6, 0.4]}}
+    rec = Prober(CPU, runner(rules, variant_timeout=1)).run(candidates("Q8_0"), "key", quick=True)
+    assert rec.chosen is not None and rec.chosen.config.qtype == "Q8_0", [t.reason for t in rec.trials]
+
+
 def test_nothing_is_chosen_when_every_configuration_fails():
     rec = Prober(CPU, runner({"Q8_0": {"crash_load": True}})).run(candidates("Q8_0"), "key")
     assert rec.chosen is None and rec.trials and not any(t.ok for t in rec.trials)
