@@ -55,7 +55,8 @@ def _ggml_base() -> ctypes.CDLL:
     """ggml's base library as shipped inside llama-cpp-python (it holds the quantizers)."""
     import llama_cpp
 
-    lib_dir = Path(llama_cpp.__file__).resolve().parent / "lib"
+    # where llama-cpp-python loaded its libraries from (LLAMA_CPP_LIB_PATH can move them)
+    lib_dir = Path(getattr(llama_cpp.llama_cpp, "_base_path", Path(llama_cpp.__file__).resolve().parent / "lib"))
     names = {"win32": "ggml-base.dll", "darwin": "libggml-base.dylib"}
     lib = ctypes.CDLL(str(lib_dir / names.get(sys.platform, "libggml-base.so")))
     lib.ggml_quantize_chunk.restype = ctypes.c_size_t

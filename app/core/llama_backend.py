@@ -10,10 +10,8 @@ from __future__ import annotations
 import ctypes
 import logging
 import struct
-import sys
 import threading
 from collections.abc import Sequence
-from functools import cache
 from pathlib import Path
 
 import llama_cpp
@@ -21,6 +19,7 @@ import numpy as np
 
 from app.core.errors import GemseekError
 from app.core.gguf_layout import tensor_span
+from app.core.llama_libs import cpu_buffer_type, load_backends
 from app.core.resident import ReleasablePages
 
 log = logging.getLogger(__name__)
@@ -45,6 +44,7 @@ def _install_log_hook() -> None:
 
         _log_hook.append(forward)
         llama_cpp.llama_log_set(forward, ctypes.c_void_p(0))
+        load_backends()
         llama_cpp.llama_backend_init()
 
 
@@ -229,22 +229,12 @@ class _BuftOverride(ctypes.Structure):
     _fields_ = [("pattern", ctypes.c_char_p), ("buft", ctypes.c_void_p)]
 
 
-@cache
-def _cpu_buffer_type() -> int:
-    """ggml's plain CPU buffer type (the one without repacking or AMX)."""
-    lib_dir = Path(llama_cpp.__file__).resolve().parent / "lib"
-    names = {"win32": "ggml-cpu.dll", "darwin": "libggml-cpu.dylib"}
-    lib = ctypes.CDLL(str(lib_dir / names.get(sys.platform, "libggml-cpu.so")))
-    lib.ggml_backend_cpu_buffer_type.restype = ctypes.c_void_p
-    return lib.ggml_backend_cpu_buffer_type()
-
-
 def _buft_overrides(patterns: Sequence[str]):
     """A NULL-terminated array of llama_model_tensor_buft_override pinning ``patterns`` to the CPU buffer."""
     if not patterns:
         return None
     arr = (_BuftOverride * (len(patterns) + 1))()
-    cpu = _cpu_buffer_type()
+    cpu = cpu_buffer_type()
     for i, pattern in enumerate(patterns):
         arr[i].pattern = pattern.encode()
         arr[i].buft = cpu
