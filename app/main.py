@@ -24,6 +24,7 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from app.core import desktop_entry
 from app.core import settings as settings_mod
 from app.core.paths import Paths, resources_dir
 from app.core.progress import CancelToken
@@ -203,7 +204,7 @@ def run_gui(paths: Paths, command: str = "show", embedder_factory: Callable | No
     settings = settings_mod.load(paths.settings_file)
     app = QApplication.instance() or QApplication([sys.argv[0]])
     app.setApplicationName("Gemseek")
-    app.setDesktopFileName("gemseek")
+    app.setDesktopFileName(desktop_entry.APP_ID)  # Wayland matches windows to the menu entry by this name
     icon = QIcon(str(resources_dir() / "icons" / "gemseek.svg"))
     app.setWindowIcon(icon)
     try:
@@ -218,9 +219,11 @@ def run_gui(paths: Paths, command: str = "show", embedder_factory: Callable | No
     relay = ErrorRelay()  # errors can come from any thread; the window shows them on the GUI thread
     install_hooks(relay.unexpected.emit)
     app.setQuitOnLastWindowClosed(False)
+    desktop_entry.install_on_first_start()  # an installer's bundle puts itself in the application menu
     first_run = not (paths.config / "first-run-done").exists() and not settings.roots
     controller = build_app(paths, settings, icon, embedder_factory=embedder_factory)
     server.command.connect(controller.handle_command)
+    server.answer = lambda query: controller.state()  # "state" is the one query there is
     relay.unexpected.connect(controller.window.show_problem)
     controller.stopped.connect(app.quit)
     app.aboutToQuit.connect(controller.quit)  # a session logout quits without the menu

@@ -1,4 +1,4 @@
-"""``gemseek`` (and ``gemseek gui``): the desktop app; ``gemseek quick``: its quick-search popup.
+"""``gemseek`` (and ``gemseek gui``): the desktop app; ``gemseek quick``: its quick-search popup; ``gemseek quit``.
 
 Without a display (a server, a CI machine) the app cannot open a window, so
 Gemseek says so and runs the command-line demo instead.
@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 
 from app.cli import demo_cmd
+from app.core import instance_socket
+from app.core.filelock import LockHeld, exclusive_lock
 from app.core.paths import Paths
 
 
@@ -23,6 +26,11 @@ def register(sub: argparse._SubParsersAction) -> None:
                        description="Ask the running Gemseek to show its quick-search popup, starting it "
                        "if needed. Bind this to a keyboard shortcut in your desktop's settings.")
     p.set_defaults(func=run, gui_command="quick")
+    p = sub.add_parser("quit", help="quit the running Gemseek (window, tray and indexing)",
+                       description="Ask the Gemseek running for this index to quit, and wait until it has.")
+    p.add_argument("--wait", type=float, default=60.0, metavar="SECONDS",
+                   help="how long to wait for it to finish (default: %(default)s)")
+    p.set_defaults(func=run_quit)
 
 
 def run(args: argparse.Namespace, paths: Paths) -> int:
@@ -39,6 +47,23 @@ def run(args: argparse.Namespace, paths: Paths) -> int:
     except ImportError as exc:  # Qt's libraries are missing on this system
         return _demo_instead(f"the desktop app cannot start ({exc})", paths)
     return run_gui(paths, getattr(args, "gui_command", "show"), hidden=getattr(args, "hidden", False))
+
+
+def run_quit(args: argparse.Namespace, paths: Paths) -> int:
+    """Ask the running app to quit; wait until its instance lock is free (every worker stopped)."""
+    if instance_socket.ask(paths.data, "quit") is None:
+        print("Gemseek is not running.")
+        return 0
+    deadline = time.monotonic() + args.wait
+    while time.monotonic() < deadline:
+        try:
+            with exclusive_lock(paths.data / instance_socket.LOCK_NAME):
+                print("Gemseek has quit.")
+                return 0
+        except LockHeld:
+            time.sleep(0.2)
+    print(f"gemseek: Gemseek was asked to quit but is still running after {args.wait:.0f} s", file=sys.stderr)
+    return 1
 
 
 def _demo_instead(reason: str, paths: Paths) -> int:

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 from app.cli.term import ProgressPrinter, human_bytes
+from app.core import instance_socket
 from app.core import settings as settings_mod
 from app.core.catalog import Catalog, IndexStats
 from app.core.errors import GemseekError
@@ -128,6 +129,8 @@ def run_status(args: argparse.Namespace, paths: Paths) -> int:
         "model": {"quantization": settings.quantization, "type": active_type(paths, settings),
                   "dimension": settings.dimension},
         "skipped": [{"path": p, "reason": r} for p, r in skipped],
+        # what the desktop app running on this index shows (None when it is not running)
+        "app": instance_socket.ask(paths.data, "state"),
     }
     if args.json:
         print(json.dumps(status, indent=2))
@@ -142,6 +145,9 @@ def run_status(args: argparse.Namespace, paths: Paths) -> int:
     print(f"Model:    EmbeddingGemma {kind}, {settings.dimension} dimensions")
     last = stats.last_update
     print("Updated:  " + (time.strftime("%Y-%m-%d %H:%M", time.localtime(last)) if last else "never"))
+    if status["app"]:
+        print(f"App:      running (process {status['app'].get('pid')}), indexing: "
+              f"{status['app'].get('indexing') or 'starting'}")
     if skipped:
         print(f"Skipped:  {len(skipped)} files left out, or indexed only in part")
         _print_skipped(skipped)

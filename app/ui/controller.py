@@ -10,6 +10,7 @@ app.main builds every object this wires and shows what indexing reports.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -157,8 +158,17 @@ class AppController(QObject):
             self.show_quick()
         elif command == "settings":
             self.show_settings()
+        elif command == "quit":
+            self.quit()
         else:
             self.window.focus_search()
+
+    def state(self) -> dict:
+        """What the running app shows, for ``gemseek status --json`` (scripts, the installers' smoke test)."""
+        first_run = getattr(self, "first_run", None)
+        return {"pid": os.getpid(), "window": self.window.state(), "quick": self.quick.state(),
+                "tray": self.tray.state(), "first_run_dialog": bool(first_run and first_run.isVisible()),
+                "indexing": str(self.indexing.state or ""), "quitting": self._quitting}
 
     def _window_closing(self) -> None:
         if self.window.keep_running and not self._marker("tray-notice-shown").exists():

@@ -87,6 +87,7 @@ class IndexSupervisor(QObject):
         self._indexed = settings  # what the current runner indexes with
         self._job: ModelJob | None = None
         self.last_stats = IndexStats()
+        self.state: IndexState | None = None  # the current runner's last state
         self._battery_paused = False
         self._stopping = False
         self._power_timer = QTimer(self, interval=power_poll_ms)
@@ -245,6 +246,7 @@ class IndexSupervisor(QObject):
         self.state_changed.emit(state)  # any runner's, also one being replaced
         if self._stopping or self.sender() is not self._runner:
             return
+        self.state = state
         if state == IndexState.WATCHING:
             self.coverage.emit("")
         paused = state == IndexState.PAUSED

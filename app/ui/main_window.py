@@ -54,6 +54,11 @@ class MainWindow(QMainWindow):
         menu.addAction(action)
         return action
 
+    def state(self) -> dict:
+        """What the window shows (the running app's ``state`` answer)."""
+        return {"visible": self.isVisible(), "title": self.windowTitle(), **self.search.state(),
+                "status": self.statusBar().currentMessage()}
+
     def show_problem(self, text: str) -> None:
         """Say that something went wrong that nobody expected (details are in the log)."""
         self.statusBar().showMessage(f"Something went wrong: {text} (details in gemseek.log)", 30_000)

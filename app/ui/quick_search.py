@@ -27,6 +27,9 @@ class QuickSearch(QFrame):
         self.panel.opened.connect(lambda _: self.hide())
         self.resize(640, 420)
 
+    def state(self) -> dict:
+        return {"visible": self.isVisible(), **self.panel.state()}
+
     def show_coverage(self, text: str) -> None:
         """Say with each answer how much is indexed so far (empty once the index is complete)."""
         self.panel.set_coverage(text)

@@ -196,6 +196,12 @@ class SearchPanel(QWidget):
         """Say how much is indexed so far (empty once the index is complete)."""
         self.coverage = text
 
+    def state(self) -> dict:
+        """What the panel shows, for the running app's ``state`` answer: the query and the files listed."""
+        rows = [self.model.result(i) for i in range(self.model.rowCount())]
+        return {"query": self.box.text(), "results": [str(r.path) for r in rows if r is not None],
+                "message": self.message.text()}
+
     # -- results -----------------------------------------------------------
     def current(self) -> Result | None:
         return self.model.result(self.view.currentIndex().row())

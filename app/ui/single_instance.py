@@ -14,78 +14,25 @@ same user, so a socket planted by someone else is neither obeyed nor fed.
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
+import json
 import logging
 import os
-import socket
-import stat
-import struct
-import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
 from app.core.filelock import LockHeld, exclusive_lock
+from app.core.instance_socket import COMMANDS, LOCK_NAME, QUERIES, address, is_private, peer_is_same_user
 
+__all__ = ["COMMANDS", "AlreadyRunning", "InstanceServer", "address", "hand_over", "is_private", "send_to_running"]
 log = logging.getLogger(__name__)
-COMMANDS = ("show", "quick", "settings")
-_SOCKET_PATH_MAX = 100  # sun_path holds 104 (macOS) to 108 (Linux) bytes
 
 
 class AlreadyRunning(Exception):
     """Another Gemseek holds this data folder's instance lock."""
-
-
-def address(data_dir: str | os.PathLike) -> str:
-    """Where the instance of ``data_dir`` listens: a socket path in a private folder (a pipe name on Windows)."""
-    digest = hashlib.sha256(os.fsencode(os.path.abspath(data_dir))).hexdigest()[:16]
-    name = f"gemseek-{digest}"
-    if os.name == "nt":  # pragma: no cover - named pipes; UserAccessOption limits them to this user
-        return name
-    for folder in _private_folders(Path(data_dir)):
-        path = folder / f"{name}.sock"
-        if len(os.fsencode(path)) <= _SOCKET_PATH_MAX:
-            return str(path)
-    raise OSError("no private folder with a path short enough for a local socket")
-
-
-def _private_folders(data_dir: Path):
-    runtime = os.environ.get("XDG_RUNTIME_DIR")
-    if runtime and is_private(Path(runtime)):
-        yield Path(runtime)
-    if is_private(data_dir):
-        yield data_dir
-    own = Path(tempfile.gettempdir()) / f"gemseek-{os.getuid()}"
-    with contextlib.suppress(FileExistsError):
-        own.mkdir(mode=0o700)
-    if is_private(own):  # a folder of that name made by someone else is not used
-        yield own
-
-
-def is_private(folder: Path) -> bool:
-    """A real folder (not a link) owned by this user that nobody else may enter or write."""
-    try:
-        st = os.lstat(folder)
-    except OSError:
-        return False
-    return stat.S_ISDIR(st.st_mode) and st.st_uid == os.getuid() and not st.st_mode & 0o077
-
-
-def peer_is_same_user(descriptor: int) -> bool:
-    """Whether the process at the other end of a connected local socket is this user (True where the OS cannot
-    tell; the socket's private folder is then the guard)."""
-    if not hasattr(socket, "SO_PEERCRED") or descriptor < 0:
-        return True
-    sock = socket.socket(fileno=os.dup(descriptor))
-    try:
-        _pid, uid, _gid = struct.unpack("3i", sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED,
-                                                              struct.calcsize("3i")))
-    finally:
-        sock.close()
-    return uid == os.getuid()
 
 
 def send_to_running(name: str, command: str, timeout_ms: int = 1000) -> bool:
@@ -137,7 +84,9 @@ class InstanceServer(QObject):
 
     def __init__(self, data_dir: str | os.PathLike, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._lock = exclusive_lock(Path(data_dir) / "instance.lock")
+        self.answer: Callable[[str], dict] = lambda query: {}
+        """Answers a query (:data:`~app.core.instance_socket.QUERIES`) with JSON-able data; the app sets it."""
+        self._lock = exclusive_lock(Path(data_dir) / LOCK_NAME)
         try:
             self._lock.__enter__()
         except LockHeld:
@@ -173,6 +122,16 @@ class InstanceServer(QObject):
             text = bytes(sock.readLine().data()).decode("utf-8", "replace").strip()
             if text in COMMANDS:
                 self.command.emit(text)
+            elif text in QUERIES:
+                try:
+                    reply = self.answer(text)
+                except Exception:  # a broken answer must not take the app down; the asker sees no reply
+                    log.exception("could not answer %r", text)
+                    sock.abort()
+                    return
+                sock.write(json.dumps(reply).encode() + b"\n")
+                sock.flush()
+                sock.disconnectFromServer()
 
     def close(self) -> None:
         self.server.close()

@@ -53,6 +53,9 @@ class Tray(QObject):
     def hide(self) -> None:
         self.icon.hide()
 
+    def state(self) -> dict:
+        return {"available": self.available(), "visible": self.icon.isVisible()}
+
     def set_paused(self, paused: bool) -> None:
         self.pause_action.setText("Resume indexing" if paused else "Pause indexing")
 

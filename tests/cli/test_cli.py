@@ -175,7 +175,8 @@ def test_status_counts_without_loading_the_vector_index(tmp_path, capsys, monkey
         list(ix.sync([root]))
     monkeypatch.setattr(vectors.VectorIndex, "load", lambda *a, **k: pytest.fail("status loaded the vector index"))
     assert main(["--home", str(tmp_path / "home"), "status", "--json"]) == 0
-    assert json.loads(capsys.readouterr().out)["files"] == 1
+    status = json.loads(capsys.readouterr().out)
+    assert status["files"] == 1 and status["app"] is None  # no desktop app runs on this index
 
 
 def test_weaker_matches_are_set_apart_in_the_terminal(capsys):

@@ -174,6 +174,22 @@ def test_quick_search_popup_opens_focused_and_hides_on_escape(qtbot, app_control
     assert not quick.isVisible()
 
 
+def test_the_running_app_says_what_it_shows_and_quits_when_asked(qtbot, app_controller):
+    """What `gemseek status --json` reports of the running app, and `gemseek quit`."""
+    app_controller.start(first_run=False)
+    wait_state(qtbot, app_controller, "watching")
+    search(qtbot, app_controller, "rent increase")
+    state = app_controller.state()
+    assert state["window"]["visible"] and state["window"]["query"] == "rent increase"
+    assert state["window"]["results"][0].endswith("rent.txt")
+    assert state["indexing"] == "watching" and not state["quick"]["visible"] and not state["first_run_dialog"]
+    app_controller.handle_command("quick")
+    assert app_controller.state()["quick"]["visible"]
+    with qtbot.waitSignal(app_controller.stopped, timeout=30_000):
+        app_controller.handle_command("quit")
+    assert app_controller.done and not app_controller.window.isVisible()
+
+
 def test_first_run_folders_are_saved_and_indexed(qtbot, paths, docs):
     settings = Settings()
     controller = make_controller(paths, settings)

@@ -8,11 +8,12 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 from pathlib import Path
 
 import pytest
 
-from app.ui import single_instance
+from app.core import instance_socket
 from app.ui.single_instance import AlreadyRunning, InstanceServer, address, hand_over, is_private, send_to_running
 
 posix_only = pytest.mark.skipif(os.name != "posix", reason="local sockets in folders are POSIX")
@@ -38,7 +39,7 @@ def test_the_socket_lives_in_a_folder_only_this_user_can_enter(short_tmp, monkey
     shared = tmp_path / "tmp"
     shared.mkdir(mode=0o777)
     shared.chmod(0o1777)
-    monkeypatch.setattr(single_instance.tempfile, "gettempdir", lambda: str(shared))
+    monkeypatch.setattr(instance_socket.tempfile, "gettempdir", lambda: str(shared))
     public_data = tmp_path / "data"
     public_data.mkdir(mode=0o755)
     path = address(public_data)
@@ -58,7 +59,7 @@ def test_a_squatted_folder_in_the_temp_folder_is_not_used(short_tmp, monkeypatch
     squat = shared / f"gemseek-{os.getuid()}"
     squat.mkdir(mode=0o777)  # made open by "someone else" before we ever ran
     squat.chmod(0o777)
-    monkeypatch.setattr(single_instance.tempfile, "gettempdir", lambda: str(shared))
+    monkeypatch.setattr(instance_socket.tempfile, "gettempdir", lambda: str(shared))
     with pytest.raises(OSError, match="no private folder"):
         address(tmp_path / "data-not-there-yet")
     assert not hand_over(tmp_path / "data-not-there-yet", "quick", wait_s=0.2)
@@ -79,6 +80,25 @@ def test_commands_reach_the_server(qtbot, tmp_path):
             send_to_running(server.name, "rm -rf /")  # unknown commands are ignored
     finally:
         server.close()
+
+
+@posix_only
+def test_a_process_without_qt_can_ask_the_running_app_what_it_shows(qtbot, tmp_path):
+    """`gemseek status --json` and the installers' smoke test see the app from outside."""
+    server = InstanceServer(tmp_path)
+    server.answer = lambda query: {"asked": query, "window": {"visible": True}}
+    answers: list = []
+    try:
+        asker = threading.Thread(target=lambda: answers.append(instance_socket.ask(tmp_path, "state")))
+        asker.start()
+        qtbot.waitUntil(lambda: bool(answers), timeout=5000)  # the server answers from this thread's event loop
+        assert answers == [{"asked": "state", "window": {"visible": True}}]
+        with qtbot.waitSignal(server.command, timeout=5000) as blocker:
+            assert instance_socket.ask(tmp_path, "quit") == {}  # a command: delivered, nothing to read
+        assert blocker.args == ["quit"]
+    finally:
+        server.close()
+    assert instance_socket.ask(tmp_path, "state") is None  # nobody listens any more
 
 
 def test_a_second_instance_at_the_same_moment_never_takes_over(qtbot, tmp_path):
@@ -112,7 +132,7 @@ def test_another_user_is_neither_obeyed_nor_fed(qtbot, tmp_path, monkeypatch):
     server = InstanceServer(tmp_path)
     try:
         real = os.getuid()
-        monkeypatch.setattr(single_instance.os, "getuid", lambda: real + 1)  # every peer now looks foreign
+        monkeypatch.setattr(instance_socket.os, "getuid", lambda: real + 1)  # every peer now looks foreign
         with qtbot.assertNotEmitted(server.command, wait=500):
             assert not send_to_running(server.name, "quick")  # the client does not hand over to a stranger
             client = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)  # nor does the server obey one
@@ -137,3 +157,18 @@ def test_gemseek_quick_hands_off_to_the_running_instance(qtbot, paths):
     assert blocker.args == ["quick"]
     assert proc.returncode == 0, err
     assert "Traceback" not in err
+
+
+@posix_only
+def test_gemseek_quit_asks_the_running_instance_and_waits_until_it_is_gone(qtbot, paths):
+    server = InstanceServer(paths.data)
+    server.command.connect(lambda c: server.close() if c == "quit" else None)  # an app that quits at once
+    proc = subprocess.Popen([sys.executable, "-m", "app", "--home", str(paths.data.parent), "quit", "--wait", "30"],
+                            env={**os.environ, "QT_QPA_PLATFORM": "offscreen"}, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    qtbot.waitUntil(lambda: proc.poll() is not None, timeout=60_000)
+    out, err = proc.communicate()
+    assert proc.returncode == 0 and "has quit" in out, err
+    again = subprocess.run([sys.executable, "-m", "app", "--home", str(paths.data.parent), "quit"],
+                           capture_output=True, text=True, timeout=60)
+    assert again.returncode == 0 and "not running" in again.stdout
