@@ -53,6 +53,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="keep every Gemseek file under DIR (same as GEMSEEK_HOME)",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log details to the terminal")
+    desktop = parser.add_mutually_exclusive_group()
+    desktop.add_argument("--install-desktop", action="store_true",
+                         help="add Gemseek to this user's application menu (Linux), starting this very program")
+    desktop.add_argument("--remove-desktop", action="store_true", help="take Gemseek out of the application menu")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     index_cmds.register(sub)
     search_cmd.register(sub)
@@ -76,6 +80,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         paths.make_private()
         setup_logging(paths, verbose=args.verbose)
+        if args.install_desktop or args.remove_desktop:
+            return _desktop_entry(install=args.install_desktop)
         return int(args.func(args, paths) or 0)
     except GemseekError as exc:
         print(f"gemseek: error: {exc}", file=sys.stderr)
@@ -86,3 +92,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         if umask is not None:
             os.umask(umask)  # main() also runs inside other programs (tests)
+
+
+def _desktop_entry(*, install: bool) -> int:
+    from app.core import desktop_entry
+
+    if not sys.platform.startswith("linux"):
+        print("gemseek: the menu entry is for Linux desktops; the macOS and Windows installers add their own",
+              file=sys.stderr)
+        return 1
+    if install:
+        entry = desktop_entry.install()
+        print(f"Gemseek is in the application menu: {entry}")
+    else:
+        desktop_entry.remove()
+        print("Gemseek is no longer in the application menu")
+    return 0

@@ -14,12 +14,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+from app.core import desktop_entry
+
 LABEL = "org.gemseek.Gemseek"
 
 
 def launch_command(home: str | None = None) -> list[str]:
-    """How the login session should start Gemseek."""
-    cmd = [sys.executable] if getattr(sys, "frozen", False) else [sys.executable, "-m", "app"]
+    """How the login session should start Gemseek: this very program (the AppImage file itself, not the
+    folder it is mounted on while it runs)."""
+    cmd = desktop_entry.launch_command()
     if home:
         cmd += ["--home", home]
     return [*cmd, "gui", "--hidden"]
