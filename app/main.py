@@ -22,6 +22,7 @@ import os
 import sys
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from app.core import desktop_entry
@@ -64,7 +65,12 @@ def missing_desktop_libraries() -> list[str]:
         return []
     import ctypes.util
 
-    return [pkg for lib, pkg in XCB_LIBRARIES.items() if ctypes.util.find_library(lib) is None]
+    bundled = Path(getattr(sys, "_MEIPASS", "") or "/nonexistent")  # an installer's build carries its own
+
+    def found(lib: str) -> bool:
+        return ctypes.util.find_library(lib) is not None or any(bundled.glob(f"lib{lib}.so*"))
+
+    return [pkg for lib, pkg in XCB_LIBRARIES.items() if not found(lib)]
 
 
 def search_opener(paths: Paths, embedder_factory: Callable | None = None) -> Callable[[Settings], Callable]:

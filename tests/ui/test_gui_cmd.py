@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import sys
+
+import pytest
 
 from app.cli import gui_cmd
 from app.main import has_display
@@ -42,3 +45,19 @@ def test_missing_x11_libraries_are_named_and_the_demo_runs(monkeypatch, capsys, 
     assert gui_cmd.run(argparse.Namespace(gui_command="show"), paths) == 0
     assert calls == [paths]
     assert "sudo apt install libxcb-cursor0" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="Qt's xcb libraries are Linux's")
+def test_an_installer_s_build_counts_the_x_libraries_it_carries(monkeypatch, tmp_path):
+    import ctypes.util
+
+    from app import main as app_main
+
+    for var in ("QT_QPA_PLATFORM", "WAYLAND_DISPLAY"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setattr(ctypes.util, "find_library", lambda name: None)  # none on the system
+    assert "libxcb-cursor0" in app_main.missing_desktop_libraries()
+    (tmp_path / "libxcb-cursor.so.0").write_bytes(b"")
+    monkeypatch.setattr(sys, "_MEIPASS", str(tmp_path), raising=False)  # a PyInstaller build's own folder
+    missing = app_main.missing_desktop_libraries()
+    assert "libxcb-cursor0" not in missing and "libxcb-icccm4" in missing

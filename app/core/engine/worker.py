@@ -3,7 +3,7 @@
 Run as ``gemseek model probe-worker`` with a JSON request on stdin; it
 prints one JSON object per line on stdout:
 
-    {"event": "loaded", "load_s": ..., "backend": "CPU", "offloaded": null}
+    {"event": "loaded", "load_s": ..., "backend": "CPU", "offloaded": null, "system": "CPU : AVX2 = 1 | ..."}
     {"event": "start", "variant": 0}
     {"event": "tick"}   (after each pass over the passages and each query: still working)
     {"event": "result", "variant": 0, "vectors": "<base64 float32>", "tokens_per_s": ..., "query_ms": ..., ...}
@@ -75,8 +75,12 @@ def serve(request: dict, emit: Emit) -> None:
     native.removeHandler(load_log)
     native.setLevel(level)
     native.propagate = propagate
+    import llama_cpp
+
     emit({"event": "loaded", "load_s": time.perf_counter() - t0, "backend": load_log.backend(),
-          "offloaded": list(load_log.offloaded) if load_log.offloaded else None})
+          "offloaded": list(load_log.offloaded) if load_log.offloaded else None,
+          # the kernels llama.cpp runs here (a run-time-dispatch build: those of the CPU variant it chose)
+          "system": llama_cpp.llama_print_system_info().decode("utf-8", "replace").strip()})
     passages, queries = request["passages"], request["queries"]
     tokens = sum(len(emb.tokenize(p)) for p in passages)
     for i, v in enumerate(variants):
