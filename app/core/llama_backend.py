@@ -29,6 +29,11 @@ _log_hook: list[object] = []  # keeps the C callback alive for the life of the p
 _init_lock = threading.Lock()
 
 
+def initialize() -> None:
+    """Route llama.cpp's chatter into our logger (not the terminal), load its backends, initialise it; once."""
+    _install_log_hook()
+
+
 def _install_log_hook() -> None:
     """Route llama.cpp's chatter into our logger instead of the terminal."""
     with _init_lock:

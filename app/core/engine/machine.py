@@ -48,9 +48,9 @@ class Machine:
     def read(cls) -> Machine:
         import llama_cpp
 
-        from app.core.llama_libs import load_backends
+        from app.core.llama_backend import initialize
 
-        load_backends()  # a run-time-dispatch build reports its kernels only once one is loaded
+        initialize()  # a run-time-dispatch build reports its kernels only once one is loaded
         cpu, flags = _cpu_model_and_flags()
         logical, physical = _core_counts()
         info = llama_cpp.llama_print_system_info().decode("utf-8", "replace").strip()
