@@ -15,7 +15,9 @@ and OpenCV (which it needs) links a Qt 5 of its own and points Qt's plugin
 path at it, which must never happen in a process that runs the GUI.
 The child reports every page it starts through :data:`on_page`, so the parent
 can give each page its own time limit; a file reads at most :data:`MAX_PAGES`
-pages and images are scaled down to :data:`MAX_SIDE` pixels before they are read.
+pages (the document's ``note`` says so when it had more, and the file is listed
+with it beside the skipped ones) and images are scaled down to :data:`MAX_SIDE`
+pixels before they are read.
 """
 
 from __future__ import annotations
@@ -35,7 +37,8 @@ log = logging.getLogger(__name__)
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".bmp"})
 """Image files read when OCR is on."""
 MAX_PAGES = 100
-"""Pages (PDF pages or image frames) read per file; the rest of a longer scan is not read."""
+"""Pages (PDF pages or image frames) read per file; the rest of a longer scan is not read, and the file
+is listed with the skipped ones, saying so (:func:`unread_note`)."""
 MAX_SIDE = 2500
 """Longest side, in pixels, an image is scaled down to before it is read (memory and time stay bounded)."""
 PDF_DPI = 150
@@ -74,6 +77,14 @@ def read_image(image) -> list[str]:
     result, _elapsed = _engine()(np.asarray(image))
     lines = [(box, text) for box, text, score in (result or []) if score >= MIN_CONFIDENCE and text.strip()]
     return _paragraphs(lines)
+
+
+def unread_note(pages: int, what: str = "pages") -> str | None:
+    """What the skipped-files list says of a file with ``pages`` pages to read by OCR, of which only the first
+    :data:`MAX_PAGES` are read; None when all of them are."""
+    if pages <= MAX_PAGES:
+        return None
+    return f"only the first {MAX_PAGES} of {pages:,} {what} were read (OCR)"
 
 
 def _bounded(image):
@@ -137,13 +148,15 @@ def extract_image(data: bytes) -> Document:
         blocks = list(_pages(each()))
     except (OSError, SyntaxError, ValueError):
         raise SkipFile("damaged image: cannot be decoded") from None
+    unread = unread_note(frames)
     if not blocks:
-        raise SkipFile("no text found in the image (OCR)")
+        raise SkipFile("no text found in the image (OCR)" + (f"; {unread}" if unread else ""))
     if frames == 1:
         blocks = [Block(b.text) for b in blocks]  # a page number says nothing for a single picture
-    return Document(title=None, blocks=blocks, kind="image")
+    return Document(title=None, blocks=blocks, kind="image", note=unread)
 
 
 def pdf_pages(render: Callable[[int], object], numbers: list[int]) -> list[Block]:
-    """OCR the PDF pages ``numbers`` (1-based); ``render(number)`` gives a page's PIL image."""
+    """OCR the PDF pages ``numbers`` (1-based), the first :data:`MAX_PAGES` of them; ``render(number)`` gives
+    a page's PIL image."""
     return list(_pages((n, render(n)) for n in numbers[:MAX_PAGES]))

@@ -116,3 +116,26 @@ def test_huge_pictures_are_scaled_down_before_reading():
     big = Image.new("L", (10_000, 5_000), 255)
     small = ocr_module._bounded(big)
     assert max(small.size) == ocr_module.MAX_SIDE and small.size == (2500, 1250)
+
+
+def test_a_scan_longer_than_ocr_reads_says_how_much_was_read(tmp_path, monkeypatch):
+    monkeypatch.setattr(ocr_module, "MAX_PAGES", 2)
+    read = []
+    monkeypatch.setattr(ocr_module, "read_image", lambda image: read.append(image) or [f"scanned page {len(read)}"])
+    pages = [Image.new("L", (300, 200), 255) for _ in range(5)]
+    pdf = tmp_path / "long.pdf"
+    pdf.write_bytes(_image_pdf(pages))
+    doc = extract(pdf, use_ocr=True)  # the reader is a stand-in: nothing heavy loads in this process
+    assert len(read) == 2 and [(b.page, b.text) for b in doc.blocks] == [(1, "scanned page 1"), (2, "scanned page 2")]
+    assert doc.kind == "scan" and doc.note == "only the first 2 of 5 pages were read (OCR)"
+    tiff = tmp_path / "long.tiff"
+    frames = [Image.new("L", (300, 200), 255) for _ in range(5)]  # saving to PDF left its options on `pages`
+    frames[0].save(tiff, save_all=True, append_images=frames[1:])
+    doc = extract(tiff, use_ocr=True)
+    assert doc.kind == "image" and doc.note == "only the first 2 of 5 pages were read (OCR)"
+    pdf.write_bytes(_image_pdf(pages[:2]))
+    assert extract(pdf, use_ocr=True).note is None  # every page read: nothing to say
+    monkeypatch.setattr(ocr_module, "read_image", lambda image: [])
+    pdf.write_bytes(_image_pdf(pages))
+    with pytest.raises(SkipFile, match=r"^no text found, not even by OCR \(scanned PDF\?\); only the first 2 of 5"):
+        extract(pdf, use_ocr=True)
