@@ -38,7 +38,7 @@ def main() -> int:
         })
         data["quantization_measured_on"] = _machine_line(json.loads((OUT / "embed.json").read_text()))
     if (OUT / "ocr.json").is_file():
-        data["ocr"] = {**data.get("ocr", {}), **_ocr(json.loads((OUT / "ocr.json").read_text()))}
+        data["ocr"] = _ocr(json.loads((OUT / "ocr.json").read_text()))
     if "ocr" in data and (OUT / "ocr_languages.json").is_file():
         languages = json.loads((OUT / "ocr_languages.json").read_text())["languages"]
         data["ocr"]["languages"] = {code: r["accuracy"] for code, r in languages.items()}
@@ -59,12 +59,16 @@ def _machine_line(embed: dict) -> str:
 
 def _ocr(report: dict) -> dict:
     """Seconds per page over every set's pages; nDCG@10 of scanned PDFs and of their text layer, weighted
-    by each set's number of queries (not from a ``--cost-only`` run: those keep the file's)."""
+    by each set's number of queries (none from a ``--cost-only`` run: an older run's figures belong to the
+    models it ran, so they go)."""
     sets = report["sets"].values()
     pages = sum(r["ocr_cost"]["pages"] for r in sets)
     seconds = sum(r["ocr_cost"]["seconds"] for r in sets)
     cpu = report.get("machine", {}).get("cpu") or "one test machine"
     cost = {"s_per_page": round(seconds / pages, 2), "measured_on": cpu}
+    if all(r["ocr_cost"].get("cpu_s_per_page") for r in sets):  # the child's CPU time: robust to a busy machine
+        cost["cpu_s_per_page"] = round(sum(r["ocr_cost"]["cpu_s_per_page"] * r["ocr_cost"]["pages"]
+                                           for r in sets) / pages, 2)
     if not all("results" in r for r in sets):
         return cost
     queries = sum(r["queries"] for r in sets)

