@@ -47,10 +47,28 @@ def ensure_installed(extras: str) -> Path:
     if STAMP.exists() and STAMP.read_text().strip() in (stamp, _wanted_stamp("test")):
         return py
     print("Installing Gemseek and its dependencies (the first time compiles llama.cpp: ~7 min) ...", flush=True)
+    _drop_replaced(py)
     target = f".[{extras}]" if extras else "."
     subprocess.run([str(py), "-m", "pip", "install", "-e", target], check=True, cwd=ROOT)
     STAMP.write_text(stamp)
     return py
+
+
+# Packages an earlier Gemseek installed that its successors replace. opencv-python and the
+# opencv-python-headless that came after it both install the cv2 package: left in place, the
+# first one's files (its own Qt among them) would stay mixed with the second's.
+_REPLACED = ("rapidocr-onnxruntime", "opencv-python")
+
+
+def _drop_replaced(py: Path) -> None:
+    installed = subprocess.run([str(py), "-m", "pip", "list", "--format=freeze"], capture_output=True, text=True,
+                               cwd=ROOT).stdout.lower()
+    names = {line.split("==")[0].replace("_", "-") for line in installed.splitlines()}
+    old = [name for name in _REPLACED if name in names]
+    if "opencv-python" in old and "opencv-python-headless" in names:
+        old.append("opencv-python-headless")  # removing the other took shared files: install it afresh
+    if old:
+        subprocess.run([str(py), "-m", "pip", "uninstall", "-y", *old], check=True, cwd=ROOT)
 
 
 def main(argv: list[str]) -> int:

@@ -38,9 +38,14 @@ def corpus_dir(eval_dir: Path = EVAL_DIR) -> Path:
     return root
 
 
-def _text(path: Path) -> str:
-    raw = path.read_text(encoding="utf-8", errors="replace")
-    if path.suffix == ".html":
+def plain_text(path: Path) -> str:
+    """A file's text: read as UTF-8, HTML with its tags, scripts and styles stripped."""
+    return strip_markup(path.read_text(encoding="utf-8", errors="replace"), path.suffix)
+
+
+def strip_markup(raw: str, suffix: str) -> str:
+    """``raw`` without its HTML tags, scripts and styles when ``suffix`` is ``.html``; trimmed."""
+    if suffix == ".html":
         raw = re.sub(r"(?is)<(script|style).*?</\1>", " ", raw)
         raw = html.unescape(re.sub(r"(?s)<[^>]+>", " ", raw))
         raw = re.sub(r"[ \t]+", " ", raw)
@@ -86,7 +91,7 @@ def chunks(
     root = corpus_dir()
     pairs = []
     for path in sorted(p for p in root.rglob("*") if p.is_file() and p.suffix not in _SKIP):
-        for piece in _windows(_text(path)):
+        for piece in _windows(plain_text(path)):
             if count_document_tokens is None:
                 pairs.append((path.stem, piece))
                 continue

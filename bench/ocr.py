@@ -1,6 +1,6 @@
 """OCR quality and cost: the eval PDFs as pictures, searched against the same PDFs with their text layer.
 
-    python bench/ocr.py [--set dev|eval2|both] [--dpi 200]
+    python bench/ocr.py [--set dev|eval2|both] [--dpi 200] [--cost-only]
 
 For each set, a copy of the corpus is indexed three ways with the real model and the real command line
 (``gemseek index``, then ``gemseek search --queries-file --json``), on the queries whose relevant files
@@ -14,7 +14,9 @@ include a PDF:
 Every other file of the corpus stays as a distractor. To save the hour of embedding the whole corpus again,
 the bench home starts as a copy of bench/quality.py's (``quality-home``), which holds every passage's vector
 by its text: only what OCR reads is embedded anew. Run bench/quality.py first.
-Seconds per page are timed in the extraction worker on the TIFFs, before indexing. Writes bench/out/ocr.json.
+Seconds per page are timed in the extraction worker on the TIFFs, before indexing, with the child's peak
+resident memory (Linux). ``--cost-only`` times OCR on the TIFFs and stops there (no index, no scores; it needs
+no quality-home). Writes bench/out/ocr.json.
 """
 
 from __future__ import annotations
@@ -22,9 +24,12 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import multiprocessing
 import os
+import re
 import shutil
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -69,6 +74,33 @@ def _settings(home: Path, roots: list[str], ocr: bool) -> None:
     f.write_text(json.dumps(data))
 
 
+def _child_proc(name: str) -> str | None:
+    """The extraction child's /proc/PID/``name`` (Linux), while it runs."""
+    for child in multiprocessing.active_children():
+        if child.name == "gemseek-extract":
+            try:
+                return Path(f"/proc/{child.pid}/{name}").read_text()
+            except OSError:
+                return None
+    return None
+
+
+def _peak_rss_mb() -> int | None:
+    """The extraction child's peak resident memory so far, in MB."""
+    found = re.search(r"VmHWM:\s+(\d+) kB", _child_proc("status") or "")
+    return round(int(found.group(1)) / 1024) if found else None
+
+
+def _cpu_seconds() -> float | None:
+    """CPU seconds (user and system, all threads) the extraction child has used: unlike the wall clock, not
+    inflated when other work shares the cores."""
+    stat = _child_proc("stat")
+    if not stat:
+        return None
+    fields = stat.rsplit(")", 1)[1].split()  # after the command name, which may hold spaces
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _ocr_seconds(files: list[Path]) -> dict:
     from app.core.extract.worker import ExtractionWorker
 
@@ -76,14 +108,31 @@ def _ocr_seconds(files: list[Path]) -> dict:
     chars = 0
     with ExtractionWorker(timeout=600, use_ocr=True) as worker:
         worker.extract(files[0])  # start the child and load the OCR models before timing
-        t0 = time.perf_counter()
+        t0, cpu0 = time.perf_counter(), _cpu_seconds()
         for path in files:
             doc = worker.extract(path)
             pages += max((b.page or 1) for b in doc.blocks)
             chars += doc.size
-        seconds = time.perf_counter() - t0
+        seconds, cpu1 = time.perf_counter() - t0, _cpu_seconds()
+        peak = _peak_rss_mb()
+    cpu = round((cpu1 - cpu0) / max(pages, 1), 2) if cpu0 is not None and cpu1 is not None else None
     return {"pages": pages, "seconds": round(seconds, 1), "s_per_page": round(seconds / max(pages, 1), 2),
-            "chars": chars}
+            "cpu_s_per_page": cpu, "chars": chars, "peak_rss_mb": peak}
+
+
+def cost_set(name: str, dpi: int) -> dict:
+    """OCR's seconds per page on a set's PDFs drawn as TIFFs, without indexing anything."""
+    corpus = corpus_dir(SETS[name])
+    pdfs = sorted(corpus.rglob("*.pdf"))
+    with tempfile.TemporaryDirectory() as tmp:
+        tiffs = []
+        for i, pdf in enumerate(pdfs):
+            tiffs.append(Path(tmp) / f"{i}.tiff")
+            _write_tiff(_page_images(pdf, dpi), tiffs[-1])
+        cost = _ocr_seconds(tiffs)
+    print(f"== {name}: {cost['pages']} pages in {cost['seconds']} s = {cost['s_per_page']} s per page, "
+          f"{cost['cpu_s_per_page']} CPU s per page (child peak {cost['peak_rss_mb']} MB resident)")
+    return {"pdfs": len(pdfs), "dpi": dpi, "ocr_cost": cost}
 
 
 def run_set(name: str, dpi: int, env: dict) -> dict:
@@ -138,6 +187,7 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--set", choices=("dev", "eval2", "both"), default="both")
     p.add_argument("--dpi", type=int, default=200, help="resolution the pages are rendered at (a scan's)")
+    p.add_argument("--cost-only", action="store_true", help="only time OCR on the TIFFs: no index, no scores")
     args = p.parse_args()
     env = dict(os.environ)
     if "GEMSEEK_MODELS" not in env:
@@ -148,7 +198,11 @@ def main() -> int:
 
     report = {"machine": Machine.current().to_json(), "sets": {}}
     for name in ("dev", "eval2") if args.set == "both" else (args.set,):
-        report["sets"][name] = run_set(name, args.dpi, env)
+        report["sets"][name] = cost_set(name, args.dpi) if args.cost_only else run_set(name, args.dpi, env)
+    if args.cost_only:
+        (OUT / "ocr.json").write_text(json.dumps(report, indent=2) + "\n")
+        print(f"wrote {OUT / 'ocr.json'}")
+        return 0
     print("\n| set | queries | text layer nDCG@10 | TIFF by OCR | scanned PDF by OCR | recall@10 text / TIFF / scan "
           "| s per page |")
     print("|---|---|---|---|---|---|---|")

@@ -3,8 +3,8 @@
     python bench/tradeoffs.py
 
 Reads bench/out/embed.json (bench/embed.py), quality.json (bench/quality.py),
-search.json (bench/search.py, run with --dims 768,512,256,128) and ocr.json
-(bench/ocr.py); a section
+search.json (bench/search.py, run with --dims 768,512,256,128), ocr.json
+(bench/ocr.py) and ocr_languages.json (bench/ocr_languages.py); a section
 whose input is missing keeps what resources/tradeoffs.json already says. The
 fidelity column is the model-parity test's mean cosine at 768-d (see the
 table in bench/RESULTS.md; the test asserts it, it does not write JSON).
@@ -39,6 +39,9 @@ def main() -> int:
         data["quantization_measured_on"] = _machine_line(json.loads((OUT / "embed.json").read_text()))
     if (OUT / "ocr.json").is_file():
         data["ocr"] = _ocr(json.loads((OUT / "ocr.json").read_text()))
+    if "ocr" in data and (OUT / "ocr_languages.json").is_file():
+        languages = json.loads((OUT / "ocr_languages.json").read_text())["languages"]
+        data["ocr"]["languages"] = {code: r["accuracy"] for code, r in languages.items()}
     data = {"source": "bench/RESULTS.md (bench/tradeoffs.py)", "dimension": data["dimension"],
             "quantization": data["quantization"],
             "quantization_measured_on": data.get("quantization_measured_on", "one test machine"),
@@ -56,18 +59,24 @@ def _machine_line(embed: dict) -> str:
 
 def _ocr(report: dict) -> dict:
     """Seconds per page over every set's pages; nDCG@10 of scanned PDFs and of their text layer, weighted
-    by each set's number of queries."""
+    by each set's number of queries (none from a ``--cost-only`` run: an older run's figures belong to the
+    models it ran, so they go)."""
     sets = report["sets"].values()
     pages = sum(r["ocr_cost"]["pages"] for r in sets)
     seconds = sum(r["ocr_cost"]["seconds"] for r in sets)
+    cpu = report.get("machine", {}).get("cpu") or "one test machine"
+    cost = {"s_per_page": round(seconds / pages, 2), "measured_on": cpu}
+    if all(r["ocr_cost"].get("cpu_s_per_page") for r in sets):  # the child's CPU time: robust to a busy machine
+        cost["cpu_s_per_page"] = round(sum(r["ocr_cost"]["cpu_s_per_page"] * r["ocr_cost"]["pages"]
+                                           for r in sets) / pages, 2)
+    if not all("results" in r for r in sets):
+        return cost
     queries = sum(r["queries"] for r in sets)
 
     def ndcg(label: str) -> float:
         return round(sum(r["results"][label]["ALL"]["nDCG@10"] * r["queries"] for r in sets) / queries, 3)
 
-    cpu = report.get("machine", {}).get("cpu") or "one test machine"
-    return {"s_per_page": round(seconds / pages, 2), "ndcg10_ocr": ndcg("scan"), "ndcg10_text": ndcg("text"),
-            "queries": queries, "measured_on": cpu}
+    return {**cost, "ndcg10_ocr": ndcg("scan"), "ndcg10_text": ndcg("text"), "queries": queries}
 
 
 def _dimensions() -> dict:

@@ -12,6 +12,7 @@ from app.core import instance_socket
 from app.core import settings as settings_mod
 from app.core.catalog import Catalog, IndexStats
 from app.core.errors import GemseekError
+from app.core.extract.ocr import UNAVAILABLE as OCR_UNAVAILABLE
 from app.core.extract.ocr import available as ocr_available
 from app.core.model_setup import active_type
 from app.core.paths import Paths
@@ -57,8 +58,7 @@ def _configured(paths: Paths, added: list[Path], ocr: bool | None = None) -> set
         settings = settings.with_roots(added)
     if ocr is not None:
         if ocr and not ocr_available():
-            raise GemseekError("OCR is not available: the rapidocr-onnxruntime package is not installed "
-                               "(it needs Python 3.12 or older)")
+            raise GemseekError(f"OCR is not available: {OCR_UNAVAILABLE}")
         settings = settings.replace(ocr=ocr)
     if settings != before:
         settings_mod.save(settings, paths.settings_file)

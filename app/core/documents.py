@@ -42,11 +42,14 @@ class Document:
         blocks: the content in reading order.
         kind: the extractor that produced it ("text", "markdown", "code", "html",
             "pdf", "docx", ...), for the type filter and for display.
+        note: why only part of the file was read (a scan longer than OCR reads), or None;
+            the file is listed with it beside the skipped files.
     """
 
     title: str | None
     blocks: list[Block] = field(default_factory=list)
     kind: str = "text"
+    note: str | None = None
 
     @property
     def text(self) -> str:

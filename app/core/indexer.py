@@ -355,12 +355,14 @@ class Indexer:
             return _Skip(found, f"took too long to cut into passages (over {o.chunk_timeout:g} s)")
         if not chunks:
             return _Skip(found, "no text to index")
-        note = None
+        notes = [doc.note] if doc.note else []  # what extraction left out (a scan's pages past OCR's limit)
         if start is not doc or len(chunks) > o.max_passages:
             chunks = chunks[: o.max_passages]
             share = max(c.char_end for c in chunks) / max(doc.size, 1)
-            note = (f"only its start is indexed: the first {len(chunks):,} passages, {share:.0%} of its text "
-                    f"(at most {o.max_passages:,} passages per file)")
+            notes.append(f"only its start is indexed: the first {len(chunks):,} passages, {share:.0%} of its text "
+                         f"(at most {o.max_passages:,} passages per file)")
+        note = "; ".join(notes) or None
+        if note:
             log.info("%s: %s", found.path, note)
         new = [
             NewChunk(i, text_hash(c.title, c.text), c.title, c.text, c.char_start, c.char_end, c.page, c.line, c.tokens)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
@@ -12,6 +13,7 @@ from app.core.indexer import Indexer, IndexOptions
 from app.core.paths import Paths
 from app.core.search import Searcher
 from app.core.store import Store
+from tests.core.extract.hooks import short_ocr
 from tests.helpers.fakes import FakeEmbedder
 
 IMAGE_OFF = "unsupported type: .png images are read only with OCR on (Settings, or gemseek index --ocr)"
@@ -74,3 +76,23 @@ def test_the_default_extractor_follows_the_option(tmp_path):
                 assert isinstance(worker, ExtractionWorker) and worker.use_ocr is ocr
     finally:
         store.close()
+
+
+def test_a_scan_longer_than_ocr_reads_is_indexed_and_listed_with_how_much_was_read(tmp_path):
+    root = tmp_path / "docs"
+    root.mkdir()
+    pages = [_picture(f"page {n}") for n in range(1, 6)]
+    pages[0].save(root / "lease.pdf", "PDF", resolution=150, save_all=True, append_images=pages[1:])
+    pages[0].save(root / "short.pdf", "PDF", resolution=150, save_all=True, append_images=pages[1:2])
+    paths, emb = Paths.resolve(tmp_path / "home"), FakeEmbedder()
+    store = Store(paths, emb.fingerprint, 768)
+    reader = partial(ExtractionWorker, timeout=30, use_ocr=True, extract_fn=short_ocr)  # OCR reads 2 pages at most
+    with Indexer(store, emb, IndexOptions(ocr=True, keywords_first=False), extractor=reader) as ix:
+        list(ix.sync([root]))
+    kinds = {Path(r.path.decode()).name: (r.status, r.kind) for r in store.catalog.iter_files()}
+    assert kinds == {"lease.pdf": ("indexed", "scan"), "short.pdf": ("indexed", "scan")}
+    assert {Path(p).name: r for p, r in store.catalog.skipped()} == {
+        "lease.pdf": "only the first 2 of 5 pages were read (OCR)"}  # listed in `gemseek status` and the dialog
+    assert store.catalog.stats().skipped_files == 0
+    assert Searcher(store, emb).search("tenancy agreement scanned page", 3)[0].path.name in ("lease.pdf", "short.pdf")
+    store.close()

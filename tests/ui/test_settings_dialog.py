@@ -5,7 +5,7 @@ import pytest
 from app.core.embedder import DIMENSIONS
 from app.core.errors import SettingsError
 from app.core.settings import Settings
-from app.ui.settings_dialog import UI_QUANTIZATIONS, SettingsDialog, load_tradeoffs
+from app.ui.settings_dialog import UI_QUANTIZATIONS, SettingsDialog, languages_text, load_tradeoffs, ocr_text
 
 
 @pytest.fixture
@@ -103,12 +103,26 @@ def test_the_engine_in_use_is_shown_and_automatic_is_the_default(qtbot, tmp_path
 def test_ocr_is_off_by_default_and_its_measured_cost_is_shown(qtbot, dialog):
     assert not dialog.ocr.isChecked() and dialog.ocr.isEnabled()
     t = load_tradeoffs()
-    assert f"{t['ocr']['s_per_page']:.1f} s per page" in dialog.ocr_note.text()
+    assert f"about {t['ocr']['cpu_s_per_page']:.0f} CPU seconds per page" in dialog.ocr_note.text()
     assert t["ocr"]["measured_on"] in dialog.ocr_note.text()
     dialog.ocr.setChecked(True)
     with qtbot.waitSignal(dialog.applied) as blocker:
         dialog.accept()
     assert blocker.args[0].ocr is True
+
+
+def test_the_ocr_note_names_the_languages_as_measured(dialog):
+    accuracy = load_tradeoffs()["ocr"]["languages"]
+    assert languages_text(accuracy) in dialog.ocr_note.text()
+    assert languages_text({"ja": 0.998, "de": 0.95, "tr": 0.7, "ko": 0.01, "ru": 0.04}) == (
+        "Reads German and Japanese (90 % or more of the characters of test pages); reads Turkish in part; "
+        "does not read Korean and Russian.")
+    assert languages_text({}) == ""
+    older = {"s_per_page": 5.48, "measured_on": "AMD EPYC", "ndcg10_ocr": 0.9, "ndcg10_text": 0.9}
+    assert ocr_text({"ocr": older}) == (
+        "Reads PNG, JPEG, TIFF, WebP and BMP images and PDF pages that have no text layer: about 5.5 s per page "
+        "(measured on AMD EPYC; yours may differ).\nSearch quality on scanned copies of the test PDFs: nDCG@10 "
+        "0.900 (with their text layer 0.900).")
 
 
 def test_ocr_cannot_be_turned_on_where_its_library_is_missing(qtbot, monkeypatch):

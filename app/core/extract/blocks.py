@@ -71,4 +71,4 @@ def tidy(doc: Document) -> Document:
     """
     blocks = [b for b in map(_tidy_block, doc.blocks) if b is not None]
     title = " ".join(clean_text(doc.title).split()) if doc.title else None
-    return Document(title=title or None, blocks=blocks, kind=doc.kind)
+    return replace(doc, title=title or None, blocks=blocks)

@@ -101,8 +101,9 @@ def extract_pdf(data: bytes, *, use_ocr: bool = False) -> Document:
     pdf = _open(data)
     try:
         title = (pdf.get_metadata_dict().get("Title") or "").strip() or None
+        total = len(pdf)
         pages: dict[int, list[Block]] = {}
-        for index in range(len(pdf)):
+        for index in range(total):
             try:
                 text = _page_text(pdf, index)
             except pdfium.PdfiumError as err:  # one bad page does not lose the others
@@ -116,6 +117,9 @@ def extract_pdf(data: bytes, *, use_ocr: bool = False) -> Document:
     by_ocr = {b.page for b in read}  # a scanned page's stray text layer (a page number) gives way to OCR
     blocks = sorted([b for n, found in pages.items() if n not in by_ocr for b in found] + read,
                     key=lambda b: b.page)
+    unread = ocr.unread_note(len(scanned), "pages" if len(scanned) == total else "scanned pages") if use_ocr else None
     if not blocks:
-        raise SkipFile("no text found, not even by OCR (scanned PDF?)" if use_ocr else NO_TEXT_LAYER)
-    return Document(title=title, blocks=blocks, kind="scan" if read else "pdf")
+        if not use_ocr:
+            raise SkipFile(NO_TEXT_LAYER)
+        raise SkipFile("no text found, not even by OCR (scanned PDF?)" + (f"; {unread}" if unread else ""))
+    return Document(title=title, blocks=blocks, kind="scan" if read else "pdf", note=unread)

@@ -1,7 +1,8 @@
 """Misbehaving extractors for the worker tests; the child process imports this module.
 
 ``misbehave`` acts on the file's suffix and otherwise extracts normally, so a
-single worker can meet a hang, a crash and a good file in turn.
+single worker can meet a hang, a crash and a good file in turn. ``short_ocr``
+extracts normally with an OCR that reads two pages at most and a stand-in reader.
 """
 
 from __future__ import annotations
@@ -44,4 +45,13 @@ def misbehave(path: str, *, max_bytes: int, use_ocr: bool = False) -> Document:
         return Document(title=str(os.getpid()))
     if path.endswith(".oops"):
         raise KeyError("a custom extractor's bug")
+    return extract(path, max_bytes=max_bytes, use_ocr=use_ocr)
+
+
+def short_ocr(path: str, *, max_bytes: int, use_ocr: bool = False) -> Document:
+    """The real extraction, with OCR reading at most 2 pages of a file and every page reading "scanned page N"
+    (a stand-in for the OCR library, so nothing heavy loads)."""
+    ocr.MAX_PAGES = 2
+    pages = iter(range(1, ocr.MAX_PAGES + 1))
+    ocr.read_image = lambda image: [f"scanned page {next(pages)} of the tenancy agreement"]
     return extract(path, max_bytes=max_bytes, use_ocr=use_ocr)
