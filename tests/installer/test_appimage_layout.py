@@ -14,7 +14,6 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "installer"))
 import appimage  # noqa: E402
-import icons  # noqa: E402
 from manifest import APP_ID, version  # noqa: E402
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="AppImages are Linux's")
@@ -22,9 +21,14 @@ pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Ap
 
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory) -> Path:
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    # In a child (python installer/icons.py OUT): the QGuiApplication it needs would otherwise stay in this
+    # process, and the Qt widget tests after it would abort ("Cannot create a QWidget without QApplication").
     out = tmp_path_factory.mktemp("icons")
-    made = icons.render(out)
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    done = subprocess.run([sys.executable, str(ROOT / "installer" / "icons.py"), str(out)], env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    made = [Path(line) for line in done.stdout.splitlines()]
     assert {p.parent.parent.name for p in made} >= {"16x16", "48x48", "256x256", "512x512"}
     return out
 
