@@ -8,7 +8,7 @@ from __future__ import annotations
 
 # Packages whose data files (not Python modules) the app reads at run time: llama-cpp-python's
 # libraries (unless the portable engine replaces them), gguf's, and the OCR models.
-DATA_PACKAGES = ("llama_cpp", "gguf", "rapidocr_onnxruntime")
+DATA_PACKAGES = ("llama_cpp", "gguf", "rapidocr")
 
 # Packages with data files the app never reads, and why (a dependency added later must go in one
 # list or the other: tests/installer/test_manifest.py).
@@ -28,7 +28,7 @@ NO_DATA_NEEDED = {
     "include": "llama-cpp-python's C headers, for building against llama.cpp",
     "lib": "llama-cpp-python's CMake package files and pkg-config, for building against llama.cpp",
     "onnxruntime": "PyInstaller's contrib hook",
-    "cv2": "PyInstaller's contrib hook (OpenCV's own Qt plugins are dropped: see QT_EXCLUDES)",
+    "cv2": "PyInstaller's contrib hook (the headless build: no Qt of its own)",
 }
 
 # Modules the app never imports, left out to keep the download small. The optional PyTorch
