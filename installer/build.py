@@ -68,15 +68,58 @@ def ensure_debian_packages() -> None:
     subprocess.run(["apt-get", "install", "-y", "--no-install-recommends", *missing], env=env, check=True)
 
 
+BUNDLE_ENV = ROOT / "build" / "venv-bundle"
+# What the bundle's compiled-from-source packages are built for: x86-64-v2 (SSE4.2, 2009 on), the same
+# floor as the oldest llama.cpp variant Gemseek can use, instead of the build machine's own CPU.
+PORTABLE_CFLAGS = "-O3 -march=x86-64-v2 -mtune=generic"
+
+
+def bundle_python() -> Path:
+    """A virtual environment holding only what the app needs, its compiled parts built for any x86-64 CPU.
+
+    pip builds hnswlib from source with ``-march=native`` (its setup.py), so a
+    bundle made from the development environment dies with an illegal
+    instruction on a CPU older than the build machine's (found by running the
+    bundle under ``qemu-x86_64 -cpu Nehalem``). Here it is built with
+    ``HNSWLIB_NO_NATIVE=1`` and portable flags, without pip's wheel cache
+    (which holds the native build under the same name). llama-cpp-python's
+    own libraries are replaced by the portable engine in the spec.
+    """
+    python = BUNDLE_ENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+    stamp = BUNDLE_ENV / ".gemseek-bundle"
+    want = (ROOT / "pyproject.toml").read_text(encoding="utf-8") + PORTABLE_CFLAGS
+    if python.exists() and stamp.is_file() and stamp.read_text(encoding="utf-8") == want:
+        return python
+    import venv
+
+    print(f"making the bundle's environment in {BUNDLE_ENV}", flush=True)
+    venv.EnvBuilder(with_pip=True, clear=True).create(BUNDLE_ENV)
+    wheels = ROOT / "build" / "wheels"
+    shutil.rmtree(wheels, ignore_errors=True)
+    portable = {**os.environ, "HNSWLIB_NO_NATIVE": "1", "CFLAGS": PORTABLE_CFLAGS, "CXXFLAGS": PORTABLE_CFLAGS}
+    if sys.platform.startswith("linux"):
+        hnswlib = next(r for r in _requirements() if r.startswith("hnswlib"))
+        subprocess.run([str(python), "-m", "pip", "wheel", "--no-deps", "--no-cache-dir", "--no-binary", "hnswlib",
+                        "-w", str(wheels), hnswlib], check=True, env=portable)
+        subprocess.run([str(python), "-m", "pip", "install", "--no-deps", "--no-index", "--find-links", str(wheels),
+                        "hnswlib"], check=True)
+    subprocess.run([str(python), "-m", "pip", "install", "-e", f"{ROOT}[installer]"], check=True)
+    stamp.write_text(want, encoding="utf-8")
+    return python
+
+
+def _requirements() -> list[str]:
+    import tomllib
+
+    return tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["dependencies"]
+
+
 def pyinstaller(engine_libs: Path | None, icon_dir: Path) -> None:
-    try:
-        import PyInstaller  # noqa: F401
-    except ImportError:
-        subprocess.run([sys.executable, "-m", "pip", "install", "-e", f"{ROOT}[installer]"], check=True)
+    python = bundle_python()
     env = {**os.environ, "GEMSEEK_ICON_DIR": str(icon_dir)}
     if engine_libs:
         env["GEMSEEK_ENGINE_LIBS"] = str(engine_libs)
-    subprocess.run([sys.executable, "-m", "PyInstaller", "--noconfirm", "--clean", "--distpath", str(DIST),
+    subprocess.run([str(python), "-m", "PyInstaller", "--noconfirm", "--clean", "--distpath", str(DIST),
                     "--workpath", str(ROOT / "build" / "pyinstaller"), str(ROOT / "installer" / "gemseek.spec")],
                    check=True, cwd=ROOT, env=env)
 
