@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app.core.extract import is_supported, unsupported_reason
-from app.core.ignore import is_ignored
+from app.core.ignore import ignore_rules
 
 log = logging.getLogger(__name__)
 
@@ -42,27 +42,29 @@ def walk(root: Path, excludes: Sequence[str] = (), *, use_ocr: bool = False) -> 
     if root.is_file():
         yield _look(root)
         return
-    stack = [root]
+    rules = ignore_rules(excludes)
+    stack = [(os.fspath(root), "")]  # (folder, its path relative to the root, "/"-separated)
     while stack:
-        folder = stack.pop()
+        folder, relative = stack.pop()
         try:
             entries = sorted(os.scandir(folder), key=lambda e: e.name)
         except FileNotFoundError:
             continue  # removed while we walked
         except OSError as exc:
-            yield Problem(folder, f"cannot read folder: {exc.strerror or exc}")
+            yield Problem(Path(folder), f"cannot read folder: {exc.strerror or exc}")
             continue
         subdirs = []
         for entry in entries:
-            path = Path(entry.path)
-            if is_ignored(path, root, excludes):
+            inner = f"{relative}/{entry.name}" if relative else entry.name
+            if rules.ignores_entry(entry.name, inner):  # the folders above were judged on the way down
                 continue
             try:
                 if entry.is_dir(follow_symlinks=False):
-                    subdirs.append(path)
+                    subdirs.append((entry.path, inner))
                     continue
             except OSError:
                 continue
+            path = Path(entry.path)
             if is_supported(path, use_ocr=use_ocr):
                 yield _look(path)
             else:  # listed with its reason, so that no file is left out without a word
