@@ -25,9 +25,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from app.core.catalog_schema import migrate
+from app.core.catalog_schema import migrate, register_functions
 from app.core.errors import DiskFullError
-from app.core.fts_text import fts_body
 
 log = logging.getLogger(__name__)
 
@@ -149,6 +148,7 @@ class Catalog:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         # Autocommit mode: transactions are explicit (write()), reads see the latest commit.
         self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
+        register_functions(self._db)
         self._db.execute("PRAGMA busy_timeout = 30000")
         self._db.execute("PRAGMA foreign_keys = ON")
         if readonly:
@@ -285,12 +285,7 @@ class Catalog:
                 " tokens) VALUES (?,?,?,?,?,?,?,?,?,?)",
                 (file_id, c.seq, c.text_hash, c.title, c.text, c.char_start, c.char_end, c.page, c.line, c.tokens),
             )
-            cid = int(cur.lastrowid)
-            self._db.execute(
-                "INSERT INTO chunks_fts(rowid, body, title) VALUES (?, ?, ?)",
-                (cid, fts_body(c.text), fts_body(c.title)),
-            )
-            added.append(cid)
+            added.append(int(cur.lastrowid))  # a trigger indexes its words
         removed = [cid for cid in old.values() if cid not in kept]
         self._delete_chunks(removed)
         return added, removed
