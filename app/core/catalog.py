@@ -25,6 +25,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from app.core import catalog_space
 from app.core.catalog_schema import migrate, register_functions
 from app.core.errors import DiskFullError
 
@@ -154,6 +155,9 @@ class Catalog:
         if readonly:
             self._db.execute("PRAGMA query_only = ON")
         else:
+            # Only a new file takes this (before WAL mode is set); an older catalog switches at its first
+            # compaction (app.core.catalog_space).
+            self._db.execute(f"PRAGMA auto_vacuum = {catalog_space.INCREMENTAL}")
             self._db.execute("PRAGMA journal_mode = WAL")
             self._db.execute("PRAGMA synchronous = NORMAL")
             # The catalog holds the text of every indexed file: what is deleted (a folder taken out of the
@@ -195,6 +199,14 @@ class Catalog:
                                     f"was reached ({exc}); free some space and index again: nothing indexed so "
                                     "far is lost") from exc
             raise
+
+    def reclaim_space(self, min_free: int = catalog_space.MIN_FREE_BYTES,
+                      min_removed: int = catalog_space.MIN_REMOVED) -> int:
+        """Give the disk back the space of removed passages, when there is enough of it; returns the bytes.
+
+        Call outside :meth:`write`. See :mod:`app.core.catalog_space` for when it compacts.
+        """
+        return catalog_space.reclaim(self._db, self.path, min_free, min_removed)
 
     def generation(self) -> int:
         """A number that changes whenever the set of chunks changes."""

@@ -180,6 +180,7 @@ class Indexer:
                     dropped = self.store.catalog.drop_orphan_vectors(self.store.model)
                 if dropped:
                     log.info("dropped %d vectors no chunk uses", dropped)
+            self.store.catalog.reclaim_space()  # a folder taken out gives its space back
         finally:
             self.store.save()
         yield Progress(Stage.DONE, total, total, "files", "Index is up to date")

@@ -1,5 +1,5 @@
-"""The catalog over time: an older catalog migrates with every passage still found, and the full-text index
-follows every change to the passages."""
+"""The catalog over time: an older catalog migrates with every passage still found, the full-text index
+follows every change to the passages, and removed passages give their space back to the disk."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import pytest
 from app.core import catalog_schema
 from app.core.catalog import Catalog, NewChunk, path_key
 from app.core.catalog_schema import MIGRATIONS, register_functions
+from app.core.catalog_space import INCREMENTAL
 from app.core.fts_text import match_expression
 from app.core.paths import Paths
 from app.core.search import Searcher
@@ -136,3 +137,53 @@ def test_the_full_text_index_follows_every_change_to_the_passages(tmp_path: Path
         assert _found(cat, "qzone") == [] and _found(cat, "qzfive") == []
         _fts_consistent(db)
         db.close()
+
+
+def _on_disk(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.parent.glob(path.name + "*"))
+
+
+def _fill(cat: Catalog, count: int) -> None:
+    for name, passages in _files(count, 4, words=150).items():
+        chunks = [NewChunk(i, f"{name}-{i}", t, x, 0, len(x), None, 1, 100) for i, (t, x) in enumerate(passages)]
+        with cat.write():
+            cat.store_file(path_key(name), size=1, mtime_ns=1, content_hash=name, kind="text", title=None,
+                           chunks=chunks)
+
+
+def _remove_all_but(cat: Catalog, keep: int) -> None:
+    """Remove files as a full sync does: their passages, then the vectors no passage uses."""
+    with cat.write():
+        for record in list(cat.iter_files())[keep:]:
+            cat.delete_file(record.path)
+        cat.drop_orphan_vectors(FakeEmbedder.fingerprint)
+
+
+def test_removed_passages_give_their_space_back(tmp_path: Path) -> None:
+    path = tmp_path / "c.sqlite"
+    with Catalog(path) as cat:
+        _fill(cat, 300)
+    full = _on_disk(path)
+    with Catalog(path) as cat:
+        assert cat._db.execute("PRAGMA auto_vacuum").fetchone()[0] == INCREMENTAL
+        _remove_all_but(cat, 30)
+        assert cat.reclaim_space(min_free=0) > full // 2
+        assert len(_found(cat, _word(3))) == 1  # what is left is still found
+    assert _on_disk(path) < full * 0.3
+
+
+def test_an_older_catalog_switches_to_giving_space_back_at_its_first_big_removal(tmp_path: Path) -> None:
+    path = tmp_path / "c.sqlite"
+    make_old_catalog(path, _files(300, 4, words=150))
+    full = _on_disk(path)
+    with Catalog(path) as cat:
+        assert cat._db.execute("PRAGMA auto_vacuum").fetchone()[0] == 0  # a file's mode only changes by VACUUM
+        _remove_all_but(cat, 100)
+        assert cat.reclaim_space(min_free=0) > full // 2  # rewritten whole: what the FTS copy took goes too
+        assert cat._db.execute("PRAGMA auto_vacuum").fetchone()[0] == INCREMENTAL
+        shrunk = _on_disk(path)
+        _remove_all_but(cat, 10)
+        assert cat.reclaim_space(min_free=0) > 0  # from now on without rewriting the file
+        assert len(_found(cat, _word(3))) == 1
+        _fts_consistent(_raw(path))
+    assert _on_disk(path) < shrunk * 0.5  # whole pages only: the FTS deletion markers wait for a compaction

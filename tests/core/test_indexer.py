@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import random
+import shutil
 import threading
 from pathlib import Path
 from typing import ClassVar
@@ -16,7 +18,7 @@ from app.core.indexer import Indexer, IndexOptions
 from app.core.paths import Paths
 from app.core.progress import Cancelled, CancelToken
 from app.core.search import Searcher
-from app.core.store import IndexLockedError, Store
+from app.core.store import IndexLockedError, Store, catalog_path
 from tests.helpers.fakes import FakeEmbedder
 
 RENT = "Dear tenant, the monthly rent increases by five percent from March."
@@ -120,6 +122,25 @@ def test_a_deleted_file_disappears_from_results(env):
     store = run(paths, root, emb)
     assert "letter.txt" not in search(store, emb, "rent increases percent")
     assert store.catalog.stats().files == 2
+
+
+def test_a_removed_folder_gives_its_space_back(tmp_path):
+    root = tmp_path / "docs"
+    rng = random.Random(3)
+    for f in range(60):
+        folder = root / ("kept" if f < 6 else "old")
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"note-{f}.txt").write_text(" ".join(f"word{rng.randint(0, 99_999)}" for _ in range(6000)))
+    paths = Paths.resolve(tmp_path / "home")
+    emb = FakeEmbedder()
+    on_disk = lambda: sum(f.stat().st_size for f in catalog_path(paths).parent.glob("catalog.sqlite*"))  # noqa: E731
+    run(paths, root, emb).close()
+    full = on_disk()
+    shutil.rmtree(root / "old")
+    store = run(paths, root, emb)
+    assert store.catalog.stats().files == 6
+    store.close()
+    assert on_disk() < full * 0.25
 
 
 def test_changed_paths_and_rescans_from_the_watcher(env):
