@@ -160,10 +160,14 @@ class Catalog:
             self._db.execute(f"PRAGMA auto_vacuum = {catalog_space.INCREMENTAL}")
             self._db.execute("PRAGMA journal_mode = WAL")
             self._db.execute("PRAGMA synchronous = NORMAL")
+            # Migrations drop only copies of what they keep (a table rebuilt, the old full-text copy of the
+            # text): overwriting those gigabytes would protect nothing, so they run without secure_delete
+            # (which some builds, Debian's, turn on by default).
+            self._db.execute("PRAGMA secure_delete = OFF")
+            migrate(self._db)
             # The catalog holds the text of every indexed file: what is deleted (a folder taken out of the
             # index, a file that changed) is overwritten, not left readable in free pages.
             self._db.execute("PRAGMA secure_delete = ON")
-            migrate(self._db)
 
     def close(self) -> None:
         self._db.close()

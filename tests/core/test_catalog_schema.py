@@ -1,5 +1,5 @@
-"""The catalog over time: an older catalog migrates with every passage still found, the full-text index
-follows every change to the passages, and removed passages give their space back to the disk."""
+"""The catalog over time: an older catalog migrates with every passage still found and every vector kept, the
+full-text index follows every change to the passages, and removed passages give their space back to the disk."""
 
 from __future__ import annotations
 
@@ -73,8 +73,10 @@ def test_an_older_catalog_migrates_with_every_passage_still_found(tmp_path: Path
     catalog_path(paths).parent.mkdir(parents=True)
     files = _files(40, 4)
     make_old_catalog(catalog_path(paths), files)
+    vectors = _vectors(catalog_path(paths))
     with Store(paths, FakeEmbedder.fingerprint, 768) as store:
         cat = store.catalog
+        assert len(store.vectors) == 160  # rebuilt from the stored vectors, every passage has its own
         for f, passages in enumerate(files.values()):
             for s, (_title, text) in enumerate(passages):
                 assert _found(cat, _word(f * 4 + s)) == [text]
@@ -88,7 +90,17 @@ def test_an_older_catalog_migrates_with_every_passage_still_found(tmp_path: Path
     assert db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
     tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master")}
     assert "chunks_fts_content" not in tables  # the second copy of every text is gone
+    assert "WITHOUT ROWID" not in db.execute("SELECT sql FROM sqlite_master WHERE name = 'vectors'").fetchone()[0]
+    assert _vectors(catalog_path(paths)) == vectors
     _fts_consistent(db)
+
+
+def _vectors(path: Path) -> set[tuple[str, str, bytes]]:
+    db = sqlite3.connect(path)
+    try:
+        return set(db.execute("SELECT text_hash, model, vec FROM vectors"))
+    finally:
+        db.close()
 
 
 def test_a_migration_that_fails_leaves_the_older_catalog_as_it_was(tmp_path: Path, monkeypatch) -> None:
