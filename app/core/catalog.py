@@ -242,9 +242,9 @@ class Catalog:
         """Every file (under a folder prefix, if given), as a snapshot list."""
         if under is None:
             rows = self._db.execute(f"SELECT {self._FILE_COLS} FROM files").fetchall()
-        else:
+        else:  # a range of the path index (the paths that start with ``under``), not a scan of every file
             rows = self._db.execute(
-                f"SELECT {self._FILE_COLS} FROM files WHERE substr(path, 1, ?) = ?", (len(under), under)
+                f"SELECT {self._FILE_COLS} FROM files WHERE path >= ? AND path < ?", _prefix_range(under)
             ).fetchall()
         return (FileRecord(*r) for r in rows)
 
@@ -524,6 +524,11 @@ class Catalog:
             for p, r in self._db.execute("SELECT path, reason FROM files WHERE status = 'skipped'"
                                          " OR (status = 'indexed' AND reason IS NOT NULL) ORDER BY path")
         ]
+
+
+def _prefix_range(prefix: bytes) -> tuple[bytes, bytes]:
+    """(low, high): the paths that start with ``prefix`` (a folder's, ending in a separator) are low <= p < high."""
+    return prefix, prefix[:-1] + bytes([prefix[-1] + 1])
 
 
 def _ext(path: bytes) -> str:

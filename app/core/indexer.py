@@ -214,7 +214,10 @@ class Indexer:
             else:
                 self._consider(item, plan)
         if full:  # files of roots that were removed from the settings
+            prefixes = tuple(_folder_key(r) for r in roots)
             for record in catalog.iter_files():
+                if record.path.startswith(prefixes):
+                    continue  # inside a root, said without making a Path of each of 100,000 records
                 if _outside(path_from_key(record.path), roots):
                     plan.gone[record.path] = record
         # What the user touched last is what they look for first: newest files are indexed first.

@@ -221,3 +221,12 @@ def test_lookups_by_many_ids_and_hashes_span_batches(cat):
     ids, vecs = cat.chunk_vectors(added, "m")
     assert len(ids) == n // 2 and vecs.shape == (n // 2, 4)
     assert set(cat.chunk_hits(added, Filters())) == set(added)
+
+
+def test_files_under_a_folder_are_exactly_those_whose_path_starts_with_it(cat):
+    inside = [b"/d/a.txt", b"/d/sub/b.txt", b"/d/\xff\xfe odd name.txt", b"/d/-/c.txt"]
+    outside = [b"/d.txt", b"/d0/x.txt", b"/d2/y.txt", b"/c/d/z.txt", b"/dd/w.txt", b"/d"]
+    with cat.write():
+        for path in inside + outside:
+            cat.record_skip(path, size=1, mtime_ns=1, reason="binary file")
+    assert sorted(r.path for r in cat.iter_files(under=b"/d/")) == sorted(inside)

@@ -143,6 +143,21 @@ def test_a_removed_folder_gives_its_space_back(tmp_path):
     assert on_disk() < full * 0.25
 
 
+def test_a_root_taken_out_of_the_settings_is_forgotten_and_the_others_kept(env, tmp_path):
+    paths, root, emb = env
+    other, sibling = tmp_path / "other", tmp_path / "docs-old"  # the sibling's name starts like the root's
+    for folder in (other, sibling):
+        folder.mkdir()
+        (folder / "plan.txt").write_text(f"The plan for {folder.name}: water the tomatoes.")
+    store = Store(paths, emb.fingerprint, 768)
+    with Indexer(store, emb) as ix:
+        list(ix.sync([root, other, sibling]))
+        list(ix.sync([root, other]))
+    assert sorted(Path(os.fsdecode(r.path)).relative_to(tmp_path).as_posix() for r in store.catalog.iter_files()) == [
+        "docs/code/retry.py", "docs/letter.txt", "docs/notes.md", "other/plan.txt"]
+    store.close()
+
+
 def test_changed_paths_and_rescans_from_the_watcher(env):
     paths, root, emb = env
     run(paths, root, emb).close()
