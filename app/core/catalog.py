@@ -76,7 +76,7 @@ class HashedText(NamedTuple):
     text: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a full sync holds one per file of a root
 class FileRecord:
     id: int
     path: bytes

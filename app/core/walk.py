@@ -65,10 +65,10 @@ def walk(root: Path, excludes: Sequence[str] = (), *, use_ocr: bool = False) -> 
             except OSError:
                 continue
             path = Path(entry.path)
-            if is_supported(path, use_ocr=use_ocr):
+            if is_supported(entry.name, use_ocr=use_ocr):  # the name alone decides
                 yield _look(path)
             else:  # listed with its reason, so that no file is left out without a word
-                yield Problem(path, unsupported_reason(path))
+                yield Problem(path, unsupported_reason(entry.name))
         stack.extend(reversed(subdirs))
 
 
