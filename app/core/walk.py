@@ -43,7 +43,7 @@ def walk(root: Path, excludes: Sequence[str] = (), *, use_ocr: bool = False) -> 
         yield _look(root)
         return
     rules = ignore_rules(excludes)
-    stack = [(os.fspath(root), "")]  # (folder, its path relative to the root, "/"-separated)
+    stack = [(root, "")]  # (folder, its path relative to the root, "/"-separated)
     while stack:
         folder, relative = stack.pop()
         try:
@@ -51,7 +51,7 @@ def walk(root: Path, excludes: Sequence[str] = (), *, use_ocr: bool = False) -> 
         except FileNotFoundError:
             continue  # removed while we walked
         except OSError as exc:
-            yield Problem(Path(folder), f"cannot read folder: {exc.strerror or exc}")
+            yield Problem(folder, f"cannot read folder: {exc.strerror or exc}")
             continue
         subdirs = []
         for entry in entries:
@@ -60,21 +60,22 @@ def walk(root: Path, excludes: Sequence[str] = (), *, use_ocr: bool = False) -> 
                 continue
             try:
                 if entry.is_dir(follow_symlinks=False):
-                    subdirs.append((entry.path, inner))
+                    subdirs.append((folder / entry.name, inner))
                     continue
             except OSError:
                 continue
-            path = Path(entry.path)
+            path = folder / entry.name  # a third of the cost of parsing the whole path again
             if is_supported(entry.name, use_ocr=use_ocr):  # the name alone decides
-                yield _look(path)
+                yield _look(path, entry.path)
             else:  # listed with its reason, so that no file is left out without a word
                 yield Problem(path, unsupported_reason(entry.name))
         stack.extend(reversed(subdirs))
 
 
-def _look(path: Path) -> Found | Problem:
+def _look(path: Path, as_str: str | None = None) -> Found | Problem:
+    """``path`` found, or the problem with it; ``as_str`` is the same path as a string, when one is at hand."""
     try:
-        st = path.stat()
+        st = os.stat(as_str or path)
     except FileNotFoundError:
         if path.is_symlink():
             return Problem(path, "broken symbolic link")
