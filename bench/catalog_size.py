@@ -2,6 +2,7 @@
 
     python bench/catalog_size.py [--sizes 100000,1000000] [--keep DIR] [--label NAME]
     python bench/catalog_size.py --migrate DIR [--label NAME]
+    python bench/catalog_size.py --compare A.sqlite B.sqlite [--rounds 5] [--label NAME]
 
 Fills a catalog through ``Catalog.store_file`` with N passages of real text
 (random 600-1,200-character stretches of the eval corpus, so every passage is
@@ -17,6 +18,8 @@ warm passes.
 ``--keep DIR`` leaves the catalogs in DIR. ``--migrate DIR`` opens catalogs
 kept by an earlier run (of an older Gemseek: same data, older schema), times
 the migration and the compaction that the first sync runs, and measures again.
+``--compare A B`` times the searches of catalogs A and B in turns (--rounds),
+so that other work on the machine weighs on both alike.
 Writes bench/out/catalog_size-<label>.json.
 """
 
@@ -173,6 +176,25 @@ def _timed(run, items: list) -> dict:
     return {"p50": round(statistics.median(times), 2), "p95": round(times[int(len(times) * 0.95) - 1], 2)}
 
 
+def compare(paths: list[Path], rounds: int) -> dict:
+    """The latencies of ``measure`` for each catalog, taken in turns (A, B, A, B, ...) so that a machine
+    shared with other work weighs on both alike; per catalog, the median of each round's p50 and p95."""
+    queries = eval_queries()
+    runs: dict[str, list[dict]] = {p.name: [] for p in paths}
+    for _ in range(rounds):
+        for path in paths:
+            runs[path.name].append({"fts_ms": _latency(path, queries, _no_filters()),
+                                    "keyword_search_ms": _search_latency(path, queries)})
+    return {name: {key: {q: round(statistics.median(r[key][q] for r in got), 2) for q in ("p50", "p95")}
+                   for key in got[0]} for name, got in runs.items()}
+
+
+def _no_filters():
+    from app.core.catalog import Filters
+
+    return Filters()
+
+
 def migrate(path: Path) -> dict:
     """Open a catalog kept by an older Gemseek (its schema migrates), then give back what the migration freed."""
     from app.core.catalog import Catalog
@@ -193,9 +215,14 @@ def main() -> int:
     p.add_argument("--keep", type=Path, help="leave the catalogs in this folder")
     p.add_argument("--migrate", type=Path, help="migrate and measure the catalogs an earlier run kept here")
     p.add_argument("--label", default="current")
+    p.add_argument("--compare", type=Path, nargs="+", help="time these catalogs' searches in turns")
+    p.add_argument("--rounds", type=int, default=5)
     args = p.parse_args()
-    results = []
-    if args.migrate:
+    results: list | dict = []
+    if args.compare:
+        results = compare(args.compare, args.rounds)
+        print(json.dumps(results), flush=True)
+    elif args.migrate:
         for path in sorted(args.migrate.glob("catalog-*.sqlite")):
             r = {"catalog": path.name, **migrate(path), **measure(path)}
             print(json.dumps(r), flush=True)
