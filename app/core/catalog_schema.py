@@ -9,6 +9,7 @@ from __future__ import annotations
 import sqlite3
 
 from app.core.errors import GemseekError
+from app.core.fts_text import fts_body
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: files, chunks, full-text index, vectors
@@ -66,17 +67,78 @@ MIGRATIONS: tuple[str, ...] = (
     """
     INSERT OR IGNORE INTO state(key, value) VALUES ('epoch', abs(random()));
     """,
+    # 3: the full-text index keeps no copy of the text (it was stored twice, in chunks and in the FTS table):
+    # its content is a view of chunks, and triggers keep it in step. What it indexes is gemseek_fts_body of the
+    # text (CJK spaced out; see register_functions), so the triggers and the view use that function too.
+    # Removed passages are counted, so that a big removal can be followed by a compaction.
+    """
+    DROP TRIGGER chunks_fts_delete;
+    DROP TABLE chunks_fts;
+    CREATE VIEW chunks_fts_source AS
+        SELECT id, gemseek_fts_body(text) AS body, gemseek_fts_body(title) AS title FROM chunks;
+    CREATE VIRTUAL TABLE chunks_fts USING fts5(
+        body, title, content = 'chunks_fts_source', content_rowid = 'id',
+        tokenize = 'porter unicode61 remove_diacritics 2'
+    );
+    INSERT INTO chunks_fts(chunks_fts) VALUES ('rebuild');
+    CREATE TRIGGER chunks_fts_insert AFTER INSERT ON chunks BEGIN
+        INSERT INTO chunks_fts(rowid, body, title)
+        VALUES (new.id, gemseek_fts_body(new.text), gemseek_fts_body(new.title));
+    END;
+    CREATE TRIGGER chunks_fts_delete AFTER DELETE ON chunks BEGIN
+        INSERT INTO chunks_fts(chunks_fts, rowid, body, title)
+        VALUES ('delete', old.id, gemseek_fts_body(old.text), gemseek_fts_body(old.title));
+    END;
+    -- How many passages were removed since the catalog was last compacted (app.core.catalog_space).
+    INSERT OR IGNORE INTO state(key, value) VALUES ('removed_since_compaction', 0);
+    CREATE TRIGGER chunks_removed AFTER DELETE ON chunks BEGIN
+        UPDATE state SET value = value + 1 WHERE key = 'removed_since_compaction';
+    END;
+    CREATE TRIGGER chunks_fts_update AFTER UPDATE OF text, title ON chunks BEGIN
+        INSERT INTO chunks_fts(chunks_fts, rowid, body, title)
+        VALUES ('delete', old.id, gemseek_fts_body(old.text), gemseek_fts_body(old.title));
+        INSERT INTO chunks_fts(rowid, body, title)
+        VALUES (new.id, gemseek_fts_body(new.text), gemseek_fts_body(new.title));
+    END;
+    """,
+    # 4: vectors in an ordinary (rowid) table. WITHOUT ROWID keeps at most ~1 KB of a row in its page at the
+    # 4 KB page size; a 768-d float16 vector (1.5 KB) spilled the rest to an overflow page of its own, so each
+    # took 4.7 KB on disk. Inline, two to a page, they take 2.1 KB with the (text_hash, model) index.
+    """
+    CREATE TABLE vectors_inline (
+        text_hash TEXT NOT NULL,
+        model TEXT NOT NULL,
+        vec BLOB NOT NULL,
+        PRIMARY KEY (text_hash, model)
+    );
+    INSERT INTO vectors_inline(text_hash, model, vec) SELECT text_hash, model, vec FROM vectors;
+    DROP TABLE vectors;
+    ALTER TABLE vectors_inline RENAME TO vectors;
+    """,
 )
 
 
-def migrate(db: sqlite3.Connection) -> None:
-    """Bring the database up to the newest schema."""
+def register_functions(db: sqlite3.Connection) -> None:
+    """Give a connection the SQL functions the schema uses; call before anything else.
+
+    ``gemseek_fts_body`` is what the full-text index holds of a text. The
+    delete trigger must hand FTS5 the very tokens it indexed, so changing
+    :func:`app.core.fts_text.fts_body` needs a migration that rebuilds the
+    index (``INSERT INTO chunks_fts(chunks_fts) VALUES ('rebuild')``). A
+    connection without the function (the sqlite3 shell) can still search, but
+    deleting a chunk there fails rather than leave the index wrong.
+    """
+    db.create_function("gemseek_fts_body", 1, fts_body, deterministic=True)
+
+
+def migrate(db: sqlite3.Connection, upto: int = len(MIGRATIONS)) -> None:
+    """Bring the database up to the newest schema (or to schema ``upto``: tests make older catalogs with it)."""
     version = db.execute("PRAGMA user_version").fetchone()[0]
     if version > len(MIGRATIONS):
         raise GemseekError(
             f"the index was made by a newer Gemseek (schema {version}, this one knows {len(MIGRATIONS)})"
         )
-    for number in range(version + 1, len(MIGRATIONS) + 1):
+    for number in range(version + 1, upto + 1):
         db.execute("BEGIN IMMEDIATE")
         try:
             for statement in _statements(MIGRATIONS[number - 1]):

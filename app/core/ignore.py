@@ -62,10 +62,15 @@ def is_ignored(path: PurePath, root: PurePath, excludes: Sequence[str]) -> bool:
         ValueError: ``path`` is not inside ``root``.
     """
     parts = PurePath(path).relative_to(root).parts
-    return _rules(tuple(excludes)).ignores(parts)
+    return ignore_rules(excludes).ignores(parts)
 
 
-class _Rules:
+def ignore_rules(excludes: Sequence[str]) -> IgnoreRules:
+    """The rules of :func:`is_ignored` for ``excludes``, compiled once (for a walk that judges name by name)."""
+    return _rules(tuple(excludes))
+
+
+class IgnoreRules:
     """The exclude globs of one setting, compiled once."""
 
     def __init__(self, excludes: tuple[str, ...]) -> None:
@@ -83,21 +88,30 @@ class _Rules:
         self._paths = _compile(path_globs)
 
     def ignores(self, parts: Sequence[str]) -> bool:
+        """Whether the path of these names (relative to the root) is ignored, judging every folder on the way."""
         prefix = ""
         for name in parts:
             prefix = f"{prefix}/{name}" if prefix else name
-            if name.startswith(".") or name in DEFAULT_IGNORED_NAMES:
-                return True
-            if self._names and self._names.match(os.path.normcase(name)):
-                return True
-            if self._paths and self._paths.match(_normcase_posix(prefix)):
+            if self.ignores_entry(name, prefix):
                 return True
         return False
 
+    def ignores_entry(self, name: str, relative: str) -> bool:
+        """Whether the entry ``name`` (at ``relative``, "/"-separated from the root) is ignored, its folder not.
+
+        A walk that never enters an ignored folder needs only this: judging the
+        whole path again for each of 100,000 files was most of a scan's time.
+        """
+        if name.startswith(".") or name in DEFAULT_IGNORED_NAMES:
+            return True
+        if self._names and self._names.match(os.path.normcase(name)):
+            return True
+        return bool(self._paths and self._paths.match(_normcase_posix(relative)))
+
 
 @functools.lru_cache(maxsize=16)
-def _rules(excludes: tuple[str, ...]) -> _Rules:
-    return _Rules(excludes)
+def _rules(excludes: tuple[str, ...]) -> IgnoreRules:
+    return IgnoreRules(excludes)
 
 
 def _compile(globs: Sequence[str]) -> re.Pattern[str] | None:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app.core.extract import is_supported, unsupported_reason
-from app.core.ignore import is_ignored
+from app.core.ignore import ignore_rules
 
 log = logging.getLogger(__name__)
 
@@ -42,9 +42,10 @@ def walk(root: Path, excludes: Sequence[str] = (), *, use_ocr: bool = False) -> 
     if root.is_file():
         yield _look(root)
         return
-    stack = [root]
+    rules = ignore_rules(excludes)
+    stack = [(root, "")]  # (folder, its path relative to the root, "/"-separated)
     while stack:
-        folder = stack.pop()
+        folder, relative = stack.pop()
         try:
             entries = sorted(os.scandir(folder), key=lambda e: e.name)
         except FileNotFoundError:
@@ -54,25 +55,27 @@ def walk(root: Path, excludes: Sequence[str] = (), *, use_ocr: bool = False) -> 
             continue
         subdirs = []
         for entry in entries:
-            path = Path(entry.path)
-            if is_ignored(path, root, excludes):
+            inner = f"{relative}/{entry.name}" if relative else entry.name
+            if rules.ignores_entry(entry.name, inner):  # the folders above were judged on the way down
                 continue
             try:
                 if entry.is_dir(follow_symlinks=False):
-                    subdirs.append(path)
+                    subdirs.append((folder / entry.name, inner))
                     continue
             except OSError:
                 continue
-            if is_supported(path, use_ocr=use_ocr):
-                yield _look(path)
+            path = folder / entry.name  # a third of the cost of parsing the whole path again
+            if is_supported(entry.name, use_ocr=use_ocr):  # the name alone decides
+                yield _look(path, entry.path)
             else:  # listed with its reason, so that no file is left out without a word
-                yield Problem(path, unsupported_reason(path))
+                yield Problem(path, unsupported_reason(entry.name))
         stack.extend(reversed(subdirs))
 
 
-def _look(path: Path) -> Found | Problem:
+def _look(path: Path, as_str: str | None = None) -> Found | Problem:
+    """``path`` found, or the problem with it; ``as_str`` is the same path as a string, when one is at hand."""
     try:
-        st = path.stat()
+        st = os.stat(as_str or path)
     except FileNotFoundError:
         if path.is_symlink():
             return Problem(path, "broken symbolic link")

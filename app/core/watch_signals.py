@@ -37,16 +37,18 @@ def folder_identity(path: Path) -> tuple[int, int] | None:
 def report_watch_limit(observer: BaseObserver, inbox: queue.SimpleQueue[Any]) -> None:
     """Post ``("limit", path)`` whenever a folder cannot be watched for lack of watches.
 
-    watchdog's inotify backend raises ENOSPC only when the root itself cannot be
-    watched; for a sub-folder it swallows the error and that part of the tree
-    silently gets no events, which on a big tree is how the limit is usually
-    met. Wrapping its per-folder call (a private one, hence the care) lets the
-    watcher hear about it. Other backends have no such call and need nothing
-    (FSEvents and Windows watch a whole tree through one handle).
+    watchdog's inotify backend raises ENOSPC only while a root is being armed;
+    once it watches, a new sub-folder that cannot be watched is only logged and
+    that part of the tree silently gets no events, which on a big tree is how
+    the limit is usually met. Wrapping its per-folder call (a private one, hence
+    the care) lets the watcher hear about it. watchdog makes its inotify reader
+    at the first ``schedule``, so call this after every one; it wraps once.
+    Other backends have no such call and need nothing (FSEvents and Windows
+    watch a whole tree through one handle).
     """
     fd = getattr(observer, "_inotify_fd", None)
     add_callback = getattr(fd, "add_callback", None)
-    if add_callback is None:
+    if add_callback is None or getattr(add_callback, "reports_watch_limit", False):
         return
 
     def reporting_add_callback(path: bytes, *args: Any, **kwargs: Any) -> Any:
@@ -57,6 +59,7 @@ def report_watch_limit(observer: BaseObserver, inbox: queue.SimpleQueue[Any]) ->
                 inbox.put(("limit", os.fsdecode(path)))
             raise
 
+    reporting_add_callback.reports_watch_limit = True  # type: ignore[attr-defined]
     fd.add_callback = reporting_add_callback
 
 

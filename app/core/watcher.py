@@ -316,7 +316,6 @@ class Watcher:
         except OSError as exc:  # inotify itself unavailable: EMFILE, too many instances
             self._observer_error = exc
             return None
-        report_watch_limit(observer, self._inbox)
         return observer
 
     def _arm(self, root: _Root, now: float, *, announce: bool = False) -> None:
@@ -340,6 +339,9 @@ class Watcher:
             self._fall_back(root, now, exc)
         else:
             self._set_mode(root, MODE_EVENTS)
+        finally:
+            if self._observer is not None:  # its inotify reader exists once something was scheduled
+                report_watch_limit(self._observer, self._inbox)
         if announce:
             self._pending.add_rescan(root.path, root.path)
             self._touch(now)

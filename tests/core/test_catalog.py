@@ -221,3 +221,38 @@ def test_lookups_by_many_ids_and_hashes_span_batches(cat):
     ids, vecs = cat.chunk_vectors(added, "m")
     assert len(ids) == n // 2 and vecs.shape == (n // 2, 4)
     assert set(cat.chunk_hits(added, Filters())) == set(added)
+
+
+def test_files_under_a_folder_are_exactly_those_whose_path_starts_with_it(cat):
+    inside = [b"/d/a.txt", b"/d/sub/b.txt", b"/d/\xff\xfe odd name.txt", b"/d/-/c.txt"]
+    outside = [b"/d.txt", b"/d0/x.txt", b"/d2/y.txt", b"/c/d/z.txt", b"/dd/w.txt", b"/d"]
+    with cat.write():
+        for path in inside + outside:
+            cat.record_skip(path, size=1, mtime_ns=1, reason="binary file")
+    assert sorted(r.path for r in cat.iter_files(under=b"/d/")) == sorted(inside)
+
+
+def _plans(cat: Catalog, call) -> list[str]:
+    """The query-plan lines of every statement ``call`` makes the catalog run."""
+    statements: list[str] = []
+    cat._db.set_trace_callback(statements.append)
+    try:
+        call()
+    finally:
+        cat._db.set_trace_callback(None)
+    return [row[3] for sql in statements if sql.lstrip().upper().startswith(("SELECT", "WITH", "DELETE"))
+            for row in cat._db.execute("EXPLAIN QUERY PLAN " + sql)]
+
+
+def test_the_embedding_backlog_and_orphan_vectors_are_found_without_reading_every_row(cat):
+    """Both run on every full sync (the backlog on every watched change too): at 300,000 passages, reading the
+    passages' rows (their text) or the vectors' rows (their bytes) took seconds where the indexes take one."""
+    store(cat, "/d/a.txt", chunk(0, "alpha"), chunk(1, "beta"))
+    with cat.write():
+        cat.put_vectors({"h-alpha": np.ones(4)}, "m")
+    assert cat.hashes_without_vectors("m") == ["h-beta"]
+    backlog = _plans(cat, lambda: cat.hashes_without_vectors("m"))
+    with cat.write():
+        orphans = _plans(cat, lambda: cat.drop_orphan_vectors("m"))
+    for line in backlog + orphans:
+        assert not (line.startswith("SCAN") and "COVERING INDEX" not in line and line != "SCAN m"), line

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import random
+import shutil
 import threading
 from pathlib import Path
 from typing import ClassVar
@@ -10,13 +12,13 @@ from typing import ClassVar
 import numpy as np
 import pytest
 
-from app.core.catalog import path_key
+from app.core.catalog import Catalog, path_key
 from app.core.extract.worker import ExtractionWorker
 from app.core.indexer import Indexer, IndexOptions
 from app.core.paths import Paths
 from app.core.progress import Cancelled, CancelToken
 from app.core.search import Searcher
-from app.core.store import IndexLockedError, Store
+from app.core.store import IndexLockedError, Store, catalog_path
 from tests.helpers.fakes import FakeEmbedder
 
 RENT = "Dear tenant, the monthly rent increases by five percent from March."
@@ -79,6 +81,24 @@ def test_unchanged_files_are_not_read_again(env):
     assert (len(emb.embedded), len(CountingWorker.calls)) == (embedded, read)
 
 
+def test_a_rescan_reads_what_the_catalog_knows_in_one_go_not_file_by_file(env, monkeypatch):
+    paths, root, emb = env
+    for i in range(30):
+        (root / "many" / str(i % 3)).mkdir(parents=True, exist_ok=True)
+        (root / "many" / str(i % 3) / f"n{i}.txt").write_text(f"note {i}")
+    run(paths, root, emb).close()
+    (root / "many" / "0" / "n0.txt").unlink()
+    asked: list[bytes] = []
+    real = Catalog.get_file
+    monkeypatch.setattr(Catalog, "get_file", lambda self, path: asked.append(path) or real(self, path))
+    CountingWorker.calls = []
+    store = run(paths, root, emb)
+    assert asked == []  # 32 files walked: a query each was half of rescanning 100,000 unchanged files
+    assert CountingWorker.calls == []  # nothing read again
+    assert store.catalog.stats().files == 32  # and the deleted one is gone
+    store.close()
+
+
 def test_a_touched_file_is_hashed_but_not_extracted(env):
     paths, root, emb = env
     run(paths, root, emb).close()
@@ -120,6 +140,40 @@ def test_a_deleted_file_disappears_from_results(env):
     store = run(paths, root, emb)
     assert "letter.txt" not in search(store, emb, "rent increases percent")
     assert store.catalog.stats().files == 2
+
+
+def test_a_removed_folder_gives_its_space_back(tmp_path):
+    root = tmp_path / "docs"
+    rng = random.Random(3)
+    for f in range(60):
+        folder = root / ("kept" if f < 6 else "old")
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"note-{f}.txt").write_text(" ".join(f"word{rng.randint(0, 99_999)}" for _ in range(6000)))
+    paths = Paths.resolve(tmp_path / "home")
+    emb = FakeEmbedder()
+    on_disk = lambda: sum(f.stat().st_size for f in catalog_path(paths).parent.glob("catalog.sqlite*"))  # noqa: E731
+    run(paths, root, emb).close()
+    full = on_disk()
+    shutil.rmtree(root / "old")
+    store = run(paths, root, emb)
+    assert store.catalog.stats().files == 6
+    store.close()
+    assert on_disk() < full * 0.25
+
+
+def test_a_root_taken_out_of_the_settings_is_forgotten_and_the_others_kept(env, tmp_path):
+    paths, root, emb = env
+    other, sibling = tmp_path / "other", tmp_path / "docs-old"  # the sibling's name starts like the root's
+    for folder in (other, sibling):
+        folder.mkdir()
+        (folder / "plan.txt").write_text(f"The plan for {folder.name}: water the tomatoes.")
+    store = Store(paths, emb.fingerprint, 768)
+    with Indexer(store, emb) as ix:
+        list(ix.sync([root, other, sibling]))
+        list(ix.sync([root, other]))
+    assert sorted(Path(os.fsdecode(r.path)).relative_to(tmp_path).as_posix() for r in store.catalog.iter_files()) == [
+        "docs/code/retry.py", "docs/letter.txt", "docs/notes.md", "other/plan.txt"]
+    store.close()
 
 
 def test_changed_paths_and_rescans_from_the_watcher(env):

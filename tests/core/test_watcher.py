@@ -7,9 +7,11 @@ generous deadline, and a test that expects silence waits a bounded quiet time.
 from __future__ import annotations
 
 import errno
+import json
 import logging
 import os
 import shutil
+import subprocess
 import sys
 import threading
 import time
@@ -442,3 +444,27 @@ def test_a_watcher_starts_once_and_checks_its_settings(tmp_path: Path) -> None:
     w.stop()  # stopping an unstarted watcher is harmless
     with pytest.raises(RuntimeError):
         w.start()
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="inotify's per-user watch limit")
+def test_a_real_watch_limit_polls_the_root_that_does_not_fit_and_gives_its_watches_back(tmp_path: Path) -> None:
+    """The kernel's own ENOSPC, not a simulated one: a user namespace allows 30 watches; the small root (6
+    folders) fits, the big one (121) does not. Later, folders added past the limit make the small root poll too."""
+    small, big = tmp_path / "small", tmp_path / "big"
+    for i in range(5):
+        (small / f"s{i}").mkdir(parents=True)
+    for i in range(60):
+        (big / f"b{i}" / "deeper").mkdir(parents=True)
+    if shutil.which("unshare") is None:
+        pytest.skip("no unshare to make a user namespace")
+    script = (f"echo 30 > /proc/sys/user/max_inotify_watches && "
+              f"exec {sys.executable} -m tests.helpers.watch_limit_child {small} {big}")
+    out = subprocess.run(["unshare", "-Ur", "sh", "-c", script], cwd=Path(__file__).parents[2],
+                         capture_output=True, text=True, timeout=120, check=False)
+    if out.returncode != 0 and "unshare" in out.stderr:
+        pytest.skip(f"no user namespace here: {out.stderr.strip()}")
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout.strip().splitlines()[-1])
+    assert report["armed"] == {"small": MODE_EVENTS, "big": MODE_POLLING, "watches": 6}  # big's given back
+    assert report["new_file"] == {"small": "event", "big": "poll"}
+    assert report["after_adding_folders"] == {"small": MODE_POLLING, "watches": 0}

@@ -6,6 +6,7 @@ import random
 import sqlite3
 from pathlib import Path
 
+from app.core.catalog_schema import register_functions
 from app.core.paths import Paths
 from app.core.search import Searcher
 from app.core.store import Store, catalog_path
@@ -42,10 +43,12 @@ def check_consistent(paths: Paths, dim: int = 256, model: str = FakeEmbedder.fin
     With ``complete``, every passage must have a vector of ``model``; without,
     (a model switch under way) the vector index must hold exactly those that do.
     """
-    db = sqlite3.connect(catalog_path(paths))
+    db = sqlite3.connect(catalog_path(paths), isolation_level=None)
+    register_functions(db)
     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     chunks = db.execute("SELECT count(*) FROM chunks").fetchone()[0]
-    assert db.execute("SELECT count(*) FROM chunks_fts").fetchone()[0] == chunks
+    assert db.execute("SELECT count(*) FROM chunks_fts_docsize").fetchone()[0] == chunks
+    db.execute("INSERT INTO chunks_fts(chunks_fts, rank) VALUES ('integrity-check', 1)")  # its words are theirs
     assert db.execute(
         "SELECT count(*) FROM chunks c LEFT JOIN files f ON f.id = c.file_id WHERE f.status IS NOT 'indexed'"
     ).fetchone()[0] == 0, "a chunk belongs to no indexed file"
