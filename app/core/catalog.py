@@ -428,9 +428,6 @@ class Catalog:
             hashes)}
         return [found[h] for h in hashes if h in found]
 
-    def chunk_ids_with_hashes(self, hashes: Sequence[str]) -> list[int]:
-        return [r[0] for r in self._in_batches("SELECT id FROM chunks WHERE text_hash IN ({marks})", hashes)]
-
     def live_chunk_ids(self) -> np.ndarray:
         return np.fromiter((r[0] for r in self._db.execute("SELECT id FROM chunks")), dtype=np.int64)
 

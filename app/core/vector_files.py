@@ -83,7 +83,8 @@ def save(path: Path, dim: int, parts: Sequence[Part], removed: np.ndarray, info:
     listed: list[SavedGraph] = []
     try:
         for number, part in enumerate(parts):
-            if part.saved is not None and path.with_name(part.saved.name).is_file():
+            if (part.saved is not None and part.saved.name.startswith(f"{path.name}.")
+                    and path.with_name(part.saved.name).is_file()):
                 listed.append(part.saved)  # unchanged since that save
                 continue
             graph = path.with_name(f"{stem}.{number}.bin")
