@@ -82,6 +82,15 @@ def test_segments_search_as_one_and_a_save_writes_only_those_that_changed(tmp_pa
     assert back.segments == 4
 
 
+def test_a_filtered_search_finds_the_few_allowed_entries_in_every_segment():
+    vecs = unit(900, dim=32, seed=12)
+    idx = VectorIndex(32, "m", segment_size=300)
+    idx.add(np.arange(900), vecs)
+    allowed = {5, 320, 321, 899}  # in all three segments, far fewer than asked for
+    ids, sims = idx.search(vecs[320], 10, allowed=allowed.__contains__)
+    assert set(ids.tolist()) == allowed and ids[0] == 320 and list(sims) == sorted(sims, reverse=True)
+
+
 def test_compaction_rebuilds_one_segment_at_a_time_and_merges_small_ones():
     vecs = unit(1000, dim=32, seed=6)
     idx = VectorIndex(32, "m", segment_size=250)
