@@ -2,7 +2,8 @@
 
 Order: paths and logging (done by the CLI) → settings → the Qt application →
 the instance server (or a hand-off to the Gemseek already running) → the
-error hooks → :func:`build_app`: the openers of the core services (for the
+error hooks → :func:`build_app`: the vector pool (one in-memory copy of the
+vector index for both services) → the openers of the core services (for the
 working set: the user's folders, or the bundled samples) → the search client
 → the main window → the quick-search popup → the skipped-files dialog → the
 indexing supervisor → the tray (then what indexing reports is connected to
@@ -31,6 +32,7 @@ from app.core.paths import Paths, resources_dir
 from app.core.progress import CancelToken
 from app.core.services import IndexService, SearchService, working_set
 from app.core.settings import Settings
+from app.core.vector_pool import VectorPool
 
 if TYPE_CHECKING:  # the CLI imports this module without Qt
     from PySide6.QtGui import QIcon
@@ -73,18 +75,21 @@ def missing_desktop_libraries() -> list[str]:
     return [pkg for lib, pkg in XCB_LIBRARIES.items() if not found(lib)]
 
 
-def search_opener(paths: Paths, embedder_factory: Callable | None = None) -> Callable[[Settings], Callable]:
+def search_opener(paths: Paths, embedder_factory: Callable | None = None,
+                  pool: VectorPool | None = None) -> Callable[[Settings], Callable]:
     """settings → a function the search thread calls to open its service."""
 
     def for_settings(settings: Settings) -> Callable[[], SearchService]:
         p, s = working_set(paths, settings)
         # The app prepares the model in a child process; its search thread only opens a ready one.
-        return lambda: SearchService(p, s, embedder_factory(s) if embedder_factory else None, prepare=False)
+        return lambda: SearchService(p, s, embedder_factory(s) if embedder_factory else None, prepare=False,
+                                     pool=pool)
 
     return for_settings
 
 
-def index_opener(paths: Paths, embedder_factory: Callable | None = None) -> Callable[[Settings], Callable]:
+def index_opener(paths: Paths, embedder_factory: Callable | None = None,
+                 pool: VectorPool | None = None) -> Callable[[Settings], Callable]:
     """settings → a function the index thread calls (with a progress sink and a cancel token)."""
 
     def for_settings(settings: Settings) -> Callable[..., IndexService]:
@@ -92,7 +97,7 @@ def index_opener(paths: Paths, embedder_factory: Callable | None = None) -> Call
 
         def open_service(on_progress, cancel: CancelToken) -> IndexService:
             embedder = embedder_factory(s) if embedder_factory else None
-            return IndexService(p, s, on_progress=on_progress, embedder=embedder, cancel=cancel)
+            return IndexService(p, s, on_progress=on_progress, embedder=embedder, cancel=cancel, pool=pool)
 
         return open_service
 
@@ -158,13 +163,15 @@ def build_app(paths: Paths, settings: Settings, icon: QIcon, *, embedder_factory
     engine_choice = engine_choice or functools.partial(active.current, paths)
     if prepare_models is None:
         prepare_models = embedder_factory is None  # the real model's file may be missing; a fake needs none
-    opener = search_opener(paths, embedder_factory)
+    pool = VectorPool()  # the search and the index thread share one in-memory vector index
+    opener = search_opener(paths, embedder_factory, pool)
     client = SearchClient(opener(settings))
     window = MainWindow(client, settings.roots)
     quick = QuickSearch(client)
     skipped = SkippedDialog(window)
-    indexing = IndexSupervisor(paths, settings, index_opener(paths, embedder_factory), engine_choice=engine_choice,
-                               on_battery=on_battery or power.on_battery, prepare_models=prepare_models)
+    indexing = IndexSupervisor(paths, settings, index_opener(paths, embedder_factory, pool),
+                               engine_choice=engine_choice, on_battery=on_battery or power.on_battery,
+                               prepare_models=prepare_models)
     tray = Tray(icon)
     connect_indexing(indexing, window, quick, skipped, tray)
     shortcut = GlobalShortcut(make_grabber or hotkey.make_grabber)

@@ -1,34 +1,39 @@
-"""Search at scale: latency, recall of the vector index, index size, memory; and edit-to-searchable time.
+"""Search at scale: latency, recall, index size and memory; and the app at that scale: edits, bytes, memory.
 
-    python bench/search.py [--sizes 10000,100000,1000000] [--edit-files 10000] [--skip-edit]
+    python bench/search.py [--sizes 100000,1000000] [--dims 256,768] [--edits 20] [--new-files 60]
+                           [--work DIR] [--skip-app] [--centers 1000]
 
 Scale part (synthetic chunks, real query embeddings): for each size a catalog
-is filled with N chunks whose vectors are random mixtures of three real
+is filled once with N chunks whose vectors are random mixtures of three real
 EmbeddingGemma vectors of eval-corpus passages plus noise (so they spread like
 real data rather than uniformly on the sphere), with FTS text taken from the
-corpus. Then, warm: end-to-end `Searcher.search` latency (query
-embedding + HNSW + FTS5 + exact re-ranking + grouping + snippets) p50/p95 over
-the 85 eval queries; HNSW recall@10 against exact search at the index
-dimension; bytes per chunk (vector index file, catalog); RSS of the searching
-process (model, catalog, index; warm). 1,000,000 chunks run at 256-d only.
+corpus. Then, for each dimension: the vector index is built and saved, and,
+warm, end-to-end `Searcher.search` latency (query embedding + HNSW + FTS5 +
+exact re-ranking + grouping + snippets) p50/p95 over the 85 eval queries;
+HNSW recall@10 against exact search at the index dimension; bytes per chunk
+(vector index files, catalog); RSS of the searching process.
 
-Edit part (real model, real watcher): index --edit-files small files, start
-watching, then save an edit to one file and time until a search ranks the
-edited passage first; repeated 5 times.
+App part (bench/search_app.py, in a child process, real model, real watcher,
+on the same catalog and index): resident memory idle and at its peak while
+indexing and searching, edit-to-searchable p50/p95, bytes written per edit,
+the cost of a save and of a compaction. Needs a home with the model ready
+(GEMSEEK_HOME; its models folder is shared with the points' homes).
 
-Writes bench/out/search.json.
+Writes bench/out/search.json (one entry per point under "scale"; the app
+part's figures under "app" in it; ``uptime`` load averages with each).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import random
+import os
 import resource
+import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -39,6 +44,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.corpus import chunks as corpus_chunks
 from bench.corpus import eval_queries
+from bench.shared import open_embedder
 
 OUT = ROOT / "bench" / "out" / "search.json"
 
@@ -55,9 +61,16 @@ def _rss_mb() -> float:
 
 
 def _real_vectors(embedder, n: int = 1000) -> tuple[np.ndarray, list[str]]:
+    """``n`` eval-corpus passages and their vectors (kept in bench/out per model: embedding them takes minutes)."""
     pairs = corpus_chunks(n, count_document_tokens=embedder.count_document_tokens)
-    vecs = embedder.embed_documents([t for _, t in pairs], [ti for ti, _ in pairs], full=True)
-    return vecs, [t for _, t in pairs]
+    texts = [t for _, t in pairs]
+    cache = OUT.parent / f"search-centers-{embedder.fingerprint[:16]}-{n}.npy"
+    if cache.is_file():
+        return np.load(cache), texts
+    vecs = embedder.embed_documents(texts, [ti for ti, _ in pairs], full=True)
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    np.save(cache, vecs)
+    return vecs, texts
 
 
 def _synthetic(real: np.ndarray, m: int, rng: np.random.Generator) -> np.ndarray:
@@ -69,65 +82,94 @@ def _synthetic(real: np.ndarray, m: int, rng: np.random.Generator) -> np.ndarray
 
 
 def _fill(paths, model: str, n: int, centers: np.ndarray, texts: list[str], rng: np.random.Generator) -> None:
-    from app.core.catalog import NewChunk
-    from app.core.store import Store
+    """``n`` passages, ten per file; each file exists (a few bytes) under ``HOME/files/synthetic`` with the size and
+    time its record has, so the app's catch-up walk finds every one unchanged and reads none."""
+    from app.core.catalog import Catalog, NewChunk, path_key
+    from app.core.store import catalog_path
 
     words = " ".join(texts).split()
-    store = Store(paths, model, 768)
-    cat = store.catalog
+    root = paths.config.parent / "files" / "synthetic"
     per_file = 10
     batch = 5000
-    for start in range(0, n, batch):
-        m = min(batch, n - start)
-        vecs = _synthetic(centers, m, rng)
-        with cat.write():
-            cat.put_vectors({f"h{start + i}": vecs[i] for i in range(m)}, model)
-            for f in range(0, m, per_file):
-                chunks = []
-                for i in range(f, min(f + per_file, m)):
-                    k = rng.integers(0, len(words) - 40)
-                    text = " ".join(words[k : k + 40])
-                    chunks.append(NewChunk(i - f, f"h{start + i}", "t", text, 0, len(text), None, 1, 60))
-                cat.store_file(f"/synthetic/{start + f}.txt".encode(), size=1, mtime_ns=1, content_hash=str(start + f),
-                               kind="text", title=None, chunks=chunks)
-    store.close()
+    with Catalog(catalog_path(paths)) as cat:
+        for start in range(0, n, batch):
+            m = min(batch, n - start)
+            vecs = _synthetic(centers, m, rng)
+            with cat.write():
+                cat.put_vectors({f"h{start + i}": vecs[i] for i in range(m)}, model)
+                for f in range(0, m, per_file):
+                    chunks = []
+                    for i in range(f, min(f + per_file, m)):
+                        k = rng.integers(0, len(words) - 40)
+                        text = " ".join(words[k : k + 40])
+                        chunks.append(NewChunk(i - f, f"h{start + i}", "t", text, 0, len(text), None, 1, 60))
+                    number = start + f
+                    file = root / f"d{number // 10_000}" / f"s{number}.txt"
+                    file.parent.mkdir(parents=True, exist_ok=True)
+                    file.write_text(f"s{number}")
+                    st = file.stat()
+                    cat.store_file(path_key(file), size=st.st_size, mtime_ns=st.st_mtime_ns,
+                                   content_hash=str(number), kind="text", title=None, chunks=chunks)
 
 
-def scale_point(n: int, dim: int, embedder, centers, texts, queries) -> dict:
+def fill_point(home: Path, n: int, embedder, centers, texts) -> float:
+    """A fresh home holding ``n`` synthetic passages (its settings copied from the user's); the seconds it took."""
+    from app.core.paths import Paths
+
+    shutil.rmtree(home, ignore_errors=True)
+    paths = Paths.resolve(home)
+    paths.settings_file.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(Paths.resolve().settings_file, paths.settings_file)
+    t0 = time.perf_counter()
+    _fill(paths, embedder.fingerprint, n, centers, texts, np.random.default_rng(n))
+    return time.perf_counter() - t0
+
+
+def scale_point(home: Path, n: int, dim: int, embedder, queries) -> dict:
     from app.core.paths import Paths
     from app.core.search import Searcher
     from app.core.store import Store, catalog_path, vector_path
 
-    rng = np.random.default_rng(n)
-    with tempfile.TemporaryDirectory() as home:
-        paths = Paths.resolve(home)
+    paths = Paths.resolve(home)
+    load = os.getloadavg()
+    t0 = time.perf_counter()
+    Store(paths, embedder.fingerprint, dim).close()  # builds and saves the vector index
+    build_s = time.perf_counter() - t0
+    store = Store(paths, embedder.fingerprint, dim, readonly=True)
+    searcher = Searcher(store, embedder)
+    for q in queries:  # warm up
+        searcher.search(q, 10)
+    lat, rest = [], []
+    for q in queries:
         t0 = time.perf_counter()
-        _fill(paths, embedder.fingerprint, n, centers, texts, rng)
-        fill_s = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        Store(paths, embedder.fingerprint, dim).close()  # builds and saves the vector index
-        build_s = time.perf_counter() - t0
-        store = Store(paths, embedder.fingerprint, dim, readonly=True)
-        searcher = Searcher(store, embedder)
-        for q in queries:  # warm up
-            searcher.search(q, 10)
-        lat = []
-        for q in queries:
-            t0 = time.perf_counter()
-            searcher.search(q, 10)
-            lat.append((time.perf_counter() - t0) * 1000)
-        rss = _rss_mb()  # model + store + index, warm, before the recall check loads every vector
-        recall = _recall(store, embedder, queries, dim)
-        graph = sum(f.stat().st_size for f in vector_path(paths, dim).parent.glob(f"vectors-{dim}.hnsw.*"))
-        db = sum(f.stat().st_size for f in catalog_path(paths).parent.glob("catalog.sqlite*"))
-        store.close()
+        searcher.search(q, 10)
+        lat.append((time.perf_counter() - t0) * 1000)
+        rest.append((searcher.last_timings["total"] - searcher.last_timings["embed"]) * 1000)
+    rss = _rss_mb()  # model + store + index, warm, before the recall check loads every vector
+    recall = _recall(store, embedder, queries, dim)
+    graph = sum(f.stat().st_size for f in vector_path(paths, dim).parent.glob(f"vectors-{dim}.hnsw.*"))
+    db = sum(f.stat().st_size for f in catalog_path(paths).parent.glob("catalog.sqlite*"))
+    segments = store.vectors.segments
+    store.close()
     return {
-        "chunks": n, "dim": dim, "fill_s": round(fill_s, 1), "index_build_s": round(build_s, 1),
+        "chunks": n, "dim": dim, "index_build_s": round(build_s, 1), "segments": segments,
         "p50_ms": round(statistics.median(lat), 1), "p95_ms": round(sorted(lat)[int(len(lat) * 0.95) - 1], 1),
+        # without the query's embedding (llama.cpp's share, which a loaded machine slows most)
+        "p50_ms_after_embedding": round(statistics.median(rest), 1),
+        "p95_ms_after_embedding": round(sorted(rest)[int(len(rest) * 0.95) - 1], 1),
         "recall_at_10": round(recall, 4),
         "vector_index_bytes_per_chunk": round(graph / n), "catalog_bytes_per_chunk": round(db / n),
-        "search_process_rss_mb": round(rss),
+        "search_process_rss_mb": round(rss), "load": [load, os.getloadavg()],
     }
+
+
+def app_point(home: Path, dim: int, edits: int, new_files: int) -> dict:
+    """bench/search_app.py on the point's home, in a process of its own."""
+    out = subprocess.run([sys.executable, str(ROOT / "bench" / "search_app.py"), str(home), str(dim),
+                          "--edits", str(edits), "--new-files", str(new_files)], capture_output=True, text=True)
+    if out.returncode != 0:
+        raise SystemExit(f"bench/search_app.py failed:\n{out.stderr[-3000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def _recall(store, embedder, queries, dim: int) -> float:
@@ -147,99 +189,43 @@ def _recall(store, embedder, queries, dim: int) -> float:
     return hits / (10 * len(queries))
 
 
-def edit_latency(embedder, n_files: int) -> dict:
-    from app.core.paths import Paths
-    from app.core.search import Searcher
-    from app.core.services import IndexService
-    from app.core.settings import Settings
-    from app.core.store import Store
-
-    rng = random.Random(1)
-    topics = ["invoice", "garden", "holiday", "meeting", "recipe", "server", "backup", "tax", "poem", "rent"]
-    with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp) / "files"
-        for i in range(n_files):
-            folder = root / f"d{i // 500}"
-            folder.mkdir(parents=True, exist_ok=True)
-            (folder / f"note-{i}.txt").write_text(f"Note {i} about {rng.choice(topics)} and {rng.choice(topics)}.")
-        paths = Paths.resolve(Path(tmp) / "home")
-        settings = Settings(roots=(str(root),))
-        service = IndexService(paths, settings, embedder=embedder)
-        t0 = time.perf_counter()
-        service.sync()
-        index_s = time.perf_counter() - t0
-        stop = threading.Event()
-        from app.core.progress import CancelToken
-
-        cancel = CancelToken()
-
-        def watch() -> None:
-            for _ in service.watch(cancel, poll=0.1):
-                if stop.is_set():
-                    break
-
-        watcher = threading.Thread(target=watch, daemon=True)
-        watcher.start()
-        time.sleep(3)  # let the watcher arm its watches
-        reader = Store(paths, embedder.fingerprint, settings.dimension, readonly=True)
-        searcher = Searcher(reader, embedder)
-        waits = []
-        phrases = ["a purple elephant plays the violin", "quantum tomato soup recipe for astronauts",
-                   "the lighthouse keeper's lost umbrella", "volcano insurance claim for a bakery",
-                   "origami instructions for a paper dinosaur"]
-        for k, phrase in enumerate(phrases):
-            target = root / f"d{k}" / f"note-{k * 500 + 7}.txt"
-            t0 = time.perf_counter()
-            target.write_text(f"Edited note: {phrase}.")
-            while True:
-                top = searcher.search(phrase, 1)
-                if top and top[0].path == target:
-                    break
-                if time.perf_counter() - t0 > 30:
-                    print(f"edit {k}: not found first after 30 s; top: {top[0].path if top else None}", flush=True)
-                    break
-                time.sleep(0.02)
-            waits.append(time.perf_counter() - t0)
-        stop.set()
-        cancel.cancel()
-        watcher.join(10)
-        reader.close()
-        service.store.close()
-        service.indexer.close()
-    return {"files": n_files, "initial_index_s": round(index_s, 1),
-            "edit_to_searchable_s": [round(w, 2) for w in waits], "median_s": round(statistics.median(waits), 2),
-            "max_s": round(max(waits), 2)}
-
-
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--sizes", default="10000,100000,1000000")
     p.add_argument("--dims", default="768,256")
-    p.add_argument("--edit-files", type=int, default=10000)
-    p.add_argument("--skip-edit", action="store_true")
+    p.add_argument("--edits", type=int, default=20)
+    p.add_argument("--new-files", type=int, default=60)
+    p.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "gemseek-bench-search",
+                   help="where the points' homes are made (on a disk: /proc/self/io counts no tmpfs writes)")
+    p.add_argument("--skip-app", action="store_true")
+    p.add_argument("--centers", type=int, default=1000,
+                   help="real passages whose vectors the synthetic ones mix (embedded once, then kept in bench/out)")
     args = p.parse_args()
 
     from app.core import settings as settings_mod
-    from app.core.model_setup import load_embedder
     from app.core.paths import Paths
 
     user = Paths.resolve()
-    embedder = load_embedder(user, settings_mod.load(user.settings_file))
+    os.environ["GEMSEEK_MODELS"] = str(user.models)  # the points' homes (and the app child) share the model
+    embedder = open_embedder(user, settings_mod.load(user.settings_file))
     queries = eval_queries()
-    centers, texts = _real_vectors(embedder)
-    results: dict = {"scale": [], "edit": None}
+    centers, texts = _real_vectors(embedder, args.centers)
+    results: dict = {"scale": []}
     for n in map(int, args.sizes.split(",")):
+        home = args.work / f"n{n}"
+        fill_s = fill_point(home, n, embedder, centers, texts)
+        print(f"filled {n:,} passages in {fill_s:.0f} s", flush=True)
         for dim in map(int, args.dims.split(",")):
-            if n >= 1_000_000 and dim != 256:
-                continue  # a million chunks at 256-d is the point that matters
-            r = scale_point(n, dim, embedder, centers, texts, queries)
+            r = scale_point(home, n, dim, embedder, queries)
+            r["fill_s"] = round(fill_s, 1)
             print(json.dumps(r), flush=True)
+            if not args.skip_app:
+                r["app"] = app_point(home, dim, args.edits, args.new_files)
+                print(json.dumps(r["app"]), flush=True)
             results["scale"].append(r)
-    if not args.skip_edit:
-        results["edit"] = edit_latency(embedder, args.edit_files)
-        print(json.dumps(results["edit"]), flush=True)
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(json.dumps(results, indent=2) + "\n")
+            OUT.parent.mkdir(parents=True, exist_ok=True)
+            OUT.write_text(json.dumps(results, indent=2) + "\n")  # after every point: a long run keeps what it has
+        shutil.rmtree(home, ignore_errors=True)
     print(f"wrote {OUT}")
     return 0
 

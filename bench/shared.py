@@ -35,3 +35,19 @@ def run_child(script: str, args: list[str], env: dict | None = None) -> dict:
     if out.returncode != 0:
         raise SystemExit(f"benchmark child failed: {' '.join(args)}\n{out.stderr[-2000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def open_embedder(paths, settings, batch_tokens: int = 256):
+    """The model as the app opens it (the engine the probe chose); if this machine has no measured engine (the
+    probe can time out on a machine loaded by other work), llama.cpp's defaults with 2 threads, said on stderr."""
+    from app.core.embedder import LlamaEmbedder
+    from app.core.engine import active
+    from app.core.model import gguf_info
+    from app.core.model_setup import load_embedder
+
+    if active.current(paths, settings) is not None:
+        return load_embedder(paths, settings, prepare=False, batch_tokens=batch_tokens)
+    info = gguf_info(paths.gguf_file(settings.quantization), settings.quantization)
+    print(f"no measured engine for {settings.quantization}: llama.cpp defaults, 2 threads", file=sys.stderr)
+    return LlamaEmbedder(info.path, dimension=settings.dimension, threads=2, fingerprint=info.fingerprint,
+                         batch_tokens=batch_tokens)

@@ -115,6 +115,37 @@ MIGRATIONS: tuple[str, ...] = (
     DROP TABLE vectors;
     ALTER TABLE vectors_inline RENAME TO vectors;
     """,
+    # 5: a change log: the chunks whose place in a vector index may have changed, by the generation their
+    # change commits as (the one write() moves to). A vector index catches up by reading the log from its own
+    # generation on instead of comparing every id. 'changes_from': the log holds every change after it.
+    """
+    CREATE TABLE chunk_changes (
+        generation INTEGER NOT NULL,
+        chunk_id INTEGER NOT NULL,
+        PRIMARY KEY (generation, chunk_id)
+    ) WITHOUT ROWID;
+    INSERT OR IGNORE INTO state(key, value) SELECT 'changes_from', value FROM state WHERE key = 'generation';
+    CREATE TRIGGER chunk_changes_insert AFTER INSERT ON chunks BEGIN
+        INSERT OR IGNORE INTO chunk_changes(generation, chunk_id)
+        VALUES ((SELECT value + 1 FROM state WHERE key = 'generation'), new.id);
+    END;
+    CREATE TRIGGER chunk_changes_delete AFTER DELETE ON chunks BEGIN
+        INSERT OR IGNORE INTO chunk_changes(generation, chunk_id)
+        VALUES ((SELECT value + 1 FROM state WHERE key = 'generation'), old.id);
+    END;
+    CREATE TRIGGER chunk_changes_rehash AFTER UPDATE OF text_hash ON chunks BEGIN
+        INSERT OR IGNORE INTO chunk_changes(generation, chunk_id)
+        VALUES ((SELECT value + 1 FROM state WHERE key = 'generation'), new.id);
+    END;
+    CREATE TRIGGER vector_changes_insert AFTER INSERT ON vectors BEGIN
+        INSERT OR IGNORE INTO chunk_changes(generation, chunk_id)
+        SELECT (SELECT value + 1 FROM state WHERE key = 'generation'), id FROM chunks WHERE text_hash = new.text_hash;
+    END;
+    CREATE TRIGGER vector_changes_delete AFTER DELETE ON vectors BEGIN
+        INSERT OR IGNORE INTO chunk_changes(generation, chunk_id)
+        SELECT (SELECT value + 1 FROM state WHERE key = 'generation'), id FROM chunks WHERE text_hash = old.text_hash;
+    END;
+    """,
 )
 
 

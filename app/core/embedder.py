@@ -186,6 +186,12 @@ class LlamaEmbedder:
                 out[batch] = enc.encode([tokens[i] for i in batch])
         return truncate(out, dimension)
 
+    def release_buffers(self) -> None:
+        """Free the working memory of the standing batch (~1 MB per token of it) until the next embedding; the
+        model stays loaded, and the next call makes a new context (milliseconds). For an indexer gone idle."""
+        with self._lock:
+            self._encoder.release_context()
+
     def close(self) -> None:
         with self._lock:
             self._encoder.close()

@@ -52,7 +52,6 @@ class IndexOptions:
     read_timeout: float = 60.0  # hashing one file (a hung network drive blocks a read for good)
     chunk_timeout: float = 30.0  # cutting one file into passages (in this process, so checked as it goes)
     max_passages: int = 2000  # per file (~500k tokens, minutes of embedding): a huge log gets its start indexed
-    save_every: float = 30.0
     # Keyword search covers every file before any is embedded (reading and cutting is fast, embedding
     # slow); then passages are embedded newest file first, each file's first passages before the rest.
     keywords_first: bool = True
@@ -166,23 +165,24 @@ class Indexer:
         """
         cancel = cancel or CancelToken()
         full = rescan is None
+        started_at = self.store.catalog.generation()
         yield Progress(Stage.SCAN, message="Looking for changes")
         plan = self._plan(roots, list(roots) if full else list(rescan), list(changed), full)
         total = len(plan.todo)
         yield Progress(Stage.INDEX, 0, total, "files", f"{total} files to index")
-        try:
-            yield from self._index(plan, cancel)
-            self._forget(plan)
-            yield from self._backfill(cancel)
-            if full:
-                self.store.forget_other_models()  # before their vectors go: a kill in between must not trust them
-                with self.store.catalog.write():
-                    dropped = self.store.catalog.drop_orphan_vectors(self.store.model)
-                if dropped:
-                    log.info("dropped %d vectors no chunk uses", dropped)
-            self.store.catalog.reclaim_space()  # a folder taken out gives its space back
-        finally:
-            self.store.save()
+        yield from self._index(plan, cancel)
+        self._forget(plan)
+        # A full pass embeds whatever waits; a pass over a few changes only what they brought (cheap at any size),
+        # unless the change log no longer reaches back to its start.
+        since = self.store.catalog.changes.complete_after()
+        yield from self._backfill(cancel, None if full or since is None or since > started_at else started_at)
+        if full:
+            self.store.forget_other_models()  # before their vectors go: a kill in between must not trust them
+            with self.store.write():
+                dropped = self.store.catalog.drop_orphan_vectors(self.store.model)
+            if dropped:
+                log.info("dropped %d vectors no chunk uses", dropped)
+        self.store.catalog.reclaim_space()  # a folder taken out gives its space back
         yield Progress(Stage.DONE, total, total, "files", "Index is up to date")
 
     # -- planning ----------------------------------------------------------
@@ -290,7 +290,7 @@ class Indexer:
                     tokens += self._store_group(group)
                     done += len(group)
                     group = []
-                self.store.save(every=self.options.save_every)
+                self.store.save_if_due(busy=True)
                 elapsed = max(time.monotonic() - started, 1e-6)
                 message = (f"Reading files for keyword search ({done / elapsed:.1f} files/s)"
                            if self.options.keywords_first else f"Indexing ({tokens / elapsed:.0f} tokens/s)")
@@ -389,23 +389,21 @@ class Indexer:
         """Record a file that needs no embedding: skipped, unchanged but touched, or moved."""
         catalog = self.store.catalog
         if isinstance(item, _Skip):
-            with catalog.write():
-                removed = catalog.record_skip(
+            with self.store.write():
+                catalog.record_skip(
                     path_key(item.found.path), size=getattr(item.found, "size", 0),
                     mtime_ns=getattr(item.found, "mtime_ns", 0), reason=item.reason,
                 )
-            self.store.vectors.remove(removed)
             log.info("skipped %s: %s", item.found.path, item.reason)
         elif isinstance(item, _Touch):
             with catalog.write():
                 catalog.touch_file(path_key(item.found.path), size=item.found.size, mtime_ns=item.found.mtime_ns)
         elif isinstance(item, _Move):
             new = path_key(item.found.path)
-            with catalog.write():
-                replaced = catalog.get_file(new)
-                removed = catalog.delete_file(new) if replaced else []
+            with self.store.write():
+                if catalog.get_file(new):
+                    catalog.delete_file(new)
                 catalog.move_file(item.old, new, size=item.found.size, mtime_ns=item.found.mtime_ns)
-            self.store.vectors.remove(removed)
             plan.gone.pop(item.old, None)
 
     def _store_group(self, group: list[_Prepared]) -> int:
@@ -422,38 +420,33 @@ class Indexer:
         if todo and not self.options.keywords_first:
             vecs = self.embedder.embed_documents([c.text for c in todo], [c.title for c in todo], full=True)
             fresh = {c.text_hash: v for c, v in zip(todo, vecs)}
-        added: list[int] = []
-        removed: list[int] = []
-        with catalog.write():
+        with self.store.write():  # then the vector index takes the chunks whose text has a vector already
             catalog.put_vectors(fresh, model)
             for item in group:
-                a, r = catalog.store_file(
+                catalog.store_file(
                     path_key(item.found.path), size=item.found.size, mtime_ns=item.found.mtime_ns,
                     content_hash=item.content_hash, kind=item.kind, title=item.title, chunks=item.chunks,
                     note=item.note,
                 )
-                added += a
-                removed += r
-        self.store.vectors.remove(removed)
-        self.store.add_vectors(*catalog.chunk_vectors(added, model))  # those whose text has a vector already
         return sum(c.tokens for c in todo) if fresh else 0
 
     def _forget(self, plan: _Plan) -> None:
         """Drop files that are gone, record problems found while walking."""
         catalog = self.store.catalog
-        removed: list[int] = []
-        with catalog.write():
+        with self.store.write():
             for key in plan.gone:
-                removed += catalog.delete_file(key)
+                catalog.delete_file(key)
             for problem in plan.problems:
-                removed += catalog.record_skip(path_key(problem.path), size=0, mtime_ns=0, reason=problem.reason)
-        self.store.vectors.remove(removed)
+                catalog.record_skip(path_key(problem.path), size=0, mtime_ns=0, reason=problem.reason)
 
-    def _backfill(self, cancel: CancelToken) -> Iterator[Progress]:
+    def _backfill(self, cancel: CancelToken, changed_after: int | None = None) -> Iterator[Progress]:
         """Embed the passages that have no vector for the current model: after keyword-first indexing or a
-        model change. Newest files first, and every file's first two passages before anyone's third."""
+        model change. Newest files first, and every file's first two passages before anyone's third.
+
+        With ``changed_after``, only those of chunks changed after that generation (a pass over a few files).
+        """
         catalog, model = self.store.catalog, self.store.model
-        pending = catalog.hashes_without_vectors(model)
+        pending = catalog.hashes_without_vectors(model, changed_after)
         if not pending:
             return
         total = len(pending)
@@ -465,11 +458,9 @@ class Indexer:
             if not part:
                 continue
             vecs = self.embedder.embed_documents([p.text for p in part], [p.title for p in part], full=True)
-            with catalog.write():
+            with self.store.write():
                 catalog.put_vectors({p.text_hash: v for p, v in zip(part, vecs)}, model)
-            ids, full = catalog.chunk_vectors(catalog.chunk_ids_with_hashes([p.text_hash for p in part]), model)
-            self.store.add_vectors(ids, full)
-            self.store.save(every=self.options.save_every)
+            self.store.save_if_due(busy=True)
             done = min(start + 64, total)
             rate = done / max(time.monotonic() - started, 1e-6)
             yield Progress(Stage.EMBED, done, total, "passages", f"Embedding passages ({rate:.1f} passages/s)")

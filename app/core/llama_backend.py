@@ -183,6 +183,10 @@ class LlamaEncoder:
         finally:
             self._lookup.release()  # the rows this batch read need not stay resident
 
+    def release_context(self) -> None:
+        """Drop the standing context and its output buffer; the next batch makes a new one."""
+        self._free_context()
+
     def _free_context(self) -> None:
         if self._ctx:
             llama_cpp.llama_free(self._ctx)

@@ -102,20 +102,23 @@ def engine_record(paths: Paths, settings: Settings, on_progress: Callable[[Progr
 
 
 def load_embedder(paths: Paths, settings: Settings, on_progress: Callable[[Progress], None] = lambda p: None,
-                  runner: ProbeRunner | None = None, *, prepare: bool = True) -> LlamaEmbedder:
+                  runner: ProbeRunner | None = None, *, prepare: bool = True, batch_tokens: int = 256) -> LlamaEmbedder:
     """Open the model the way the probe found best on this machine, at the configured dimension.
 
     Args:
         prepare: fetch, convert and measure first when this machine has no engine
             choice yet; without it, raise ModelMissingError instead (the desktop
             app's search thread: the app prepares the model in a child process).
+        batch_tokens: the standing batch size (see LlamaEmbedder): a searcher
+            that embeds short queries needs less than an indexer.
     """
     if not prepare and active.current(paths, settings) is None:
         raise ModelMissingError("the model is not ready on this computer yet; Gemseek is preparing it")
     rec = engine_record(paths, settings, on_progress, runner=runner)
     config = rec.chosen.config
     info = gguf_info(paths.gguf_file(config.qtype), config.qtype)
-    return LlamaEmbedder(info.path, dimension=settings.dimension, fingerprint=info.fingerprint, engine=config)
+    return LlamaEmbedder(info.path, dimension=settings.dimension, fingerprint=info.fingerprint, engine=config,
+                         batch_tokens=batch_tokens)
 
 
 def active_type(paths: Paths, settings: Settings) -> str | None:

@@ -1,30 +1,43 @@
-"""The approximate nearest-neighbour index (hnswlib) over chunk vectors.
+"""The approximate nearest-neighbour index (hnswlib) over chunk vectors, in segments.
 
 Labels are chunk ids. The index holds vectors at the configured Matryoshka
-dimension; full-size vectors live in the catalog, so this file is a cache:
-it is saved atomically with a small sidecar (dimension, model, the catalog
-generation it reflects) and made to agree with the catalog when it is opened
-(missing → rebuilt, damaged → rebuilt, stale → the difference applied).
+dimension; full-size vectors live in the catalog, so the saved files are a
+cache (app/core/vector_files.py writes and reads them; app/core/store.py makes
+them agree with the catalog).
+
+Why segments: each hnswlib graph holds at most ``SEGMENT_SIZE`` entries, and
+new vectors go into the newest one, the tail. hnswlib only marks a removed
+entry; dropping them means building the graph again. Done one segment at a
+time, that holds the old segment, its vectors and the new one in memory, not
+the whole graph twice plus every vector (over 12 GB at a million 768-d
+passages with one graph). A save writes only the segments that changed. A
+search asks every segment and keeps the best: a graph this size answers as
+well as one big graph (bench/search.py measures recall and time).
+
+Threads: one index may be shared by the indexing and the search thread of a
+process (app/core/vector_pool.py). Its hnswlib graphs are owned by this object
+alone: every call into one is made under ``_lock``, so a search never meets a
+graph half changed. Every change (add, remove, compaction, save, and a store
+catching up with the catalog) is made holding ``changing``, a re-entrant lock,
+so two changes never interleave; compaction and saving take ``_lock`` only for
+short steps, and searches go on in between.
 """
 
 from __future__ import annotations
 
-import errno
-import json
+import contextlib
+import itertools
 import logging
-import os
 import threading
 import time
-import zlib
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import hnswlib
 import numpy as np
 
+from app.core import vector_files
 from app.core.embedder import truncate
-from app.core.errors import NO_SPACE, DiskFullError
 
 log = logging.getLogger(__name__)
 
@@ -34,250 +47,321 @@ log = logging.getLogger(__name__)
 M = 16
 EF_CONSTRUCTION = 200
 EF_SEARCH = 1024
+SEGMENT_SIZE = 131_072  # ~160 MB of graph at 256-d, ~430 MB at 768-d
 _GROW = 1.5
-_SIDECAR_VERSION = 1
+_STEP = 1024  # entries per hnswlib call while changing: a search waits for one step at most
+_COMPACT_SHARE = 0.25  # a segment is built again once this share of it is removed entries
+_COMPACT_MIN = 1000  # entries a segment holds before removals make it worth building again (or a quarter of one)
 
 
-@dataclass(frozen=True)
-class IndexInfo:
-    dim: int
-    model: str
-    generation: int
-    count: int
+def _new_graph(dim: int, capacity: int) -> hnswlib.Index:
+    graph = hnswlib.Index(space="ip", dim=dim)
+    graph.init_index(max_elements=max(capacity, 16), ef_construction=EF_CONSTRUCTION, M=M)
+    graph.set_ef(EF_SEARCH)
+    return graph
+
+
+class _Segment:
+    """One hnswlib graph: how many entries it holds, which are removed, and the file a save left it in."""
+
+    def __init__(self, key: int, graph: hnswlib.Index, count: int = 0, removed: set[int] | None = None,
+                 saved: vector_files.SavedGraph | None = None) -> None:
+        self.key = key
+        self.graph = graph
+        self.count = count
+        self.removed: set[int] = removed if removed is not None else set()
+        self.saved = saved  # None once the graph changed since (removals are listed apart)
+
+    @property
+    def live(self) -> int:
+        return self.count - len(self.removed)
+
+    def live_labels(self) -> np.ndarray:
+        labels = np.asarray(self.graph.get_ids_list(), dtype=np.int64)
+        if not self.removed:
+            return labels
+        return labels[~np.isin(labels, np.fromiter(self.removed, dtype=np.int64, count=len(self.removed)))]
 
 
 class VectorIndex:
-    """An hnswlib index of unit vectors under inner product (= cosine).
+    """hnswlib graphs of unit vectors under inner product (= cosine), searched as one index.
 
-    Thread safety: one lock guards every call, so the indexer can add while a
-    search thread queries the same object.
+    Besides the entries, it keeps what a store needs to keep it in step:
+    ``generation`` (the catalog's, as applied), ``lineage`` (what it was saved
+    for), ``unsaved`` (entries changed since the last save or load),
+    ``changed_at`` and ``saved_at`` (``time.monotonic()``).
     """
 
-    def __init__(self, dim: int, model: str, capacity: int = 1024, *, graph: Path | None = None) -> None:
+    def __init__(self, dim: int, model: str, capacity: int = 1024, *, segment_size: int = SEGMENT_SIZE) -> None:
         self.dim = dim
         self.model = model
-        self._index = hnswlib.Index(space="ip", dim=dim)
-        # hnswlib's replacement of deleted labels is never used (see add); with it off, a label that
-        # was removed would be updated in place, which add() rules out by compacting first.
-        if graph is None:
-            self._index.init_index(max_elements=max(capacity, 16), ef_construction=EF_CONSTRUCTION, M=M)
-        else:
-            self._index.load_index(str(graph), max_elements=max(capacity, 16))
-        self._index.set_ef(EF_SEARCH)
-        self._live: set[int] = set()
-        self._removed: set[int] = set()  # labels still in the graph, marked deleted
+        self.segment_size = segment_size
+        self._capacity = capacity  # a new tail's first size
+        self._keys = itertools.count()
+        self._segments: list[_Segment] = []
+        self._by_key: dict[int, _Segment] = {}
+        self._tail: _Segment | None = None
+        self._where = np.full(0, -1, dtype=np.int32)  # chunk id → key of the segment it is live in, or -1
+        self._count = 0
         self._lock = threading.Lock()
+        self.changing = threading.RLock()
         self.generation = -1
         self.lineage: tuple[int, int] = (0, 0)  # the catalog's (epoch, top chunk id) it was saved for
+        self.unsaved = 0
+        self.changed_at = self.saved_at = time.monotonic()
 
     def __len__(self) -> int:
-        return len(self._live)
+        return self._count
 
     def __contains__(self, chunk_id: object) -> bool:
-        return chunk_id in self._live
+        return isinstance(chunk_id, (int, np.integer)) and self._key_of(int(chunk_id)) >= 0
+
+    @property
+    def segments(self) -> int:
+        return len(self._segments)
+
+    def ids(self) -> set[int]:
+        return set(self.ids_array().tolist())
+
+    def ids_array(self) -> np.ndarray:
+        with self._lock:
+            return np.flatnonzero(self._where >= 0).astype(np.int64)
+
+    def _key_of(self, chunk_id: int) -> int:
+        return int(self._where[chunk_id]) if 0 <= chunk_id < len(self._where) else -1
+
+    def _place(self, ids: np.ndarray, key: int) -> None:
+        top = int(ids.max()) + 1
+        if top > len(self._where):
+            grown = np.full(max(top, int(len(self._where) * _GROW) + 1024), -1, dtype=np.int32)
+            grown[: len(self._where)] = self._where
+            self._where = grown
+        self._where[ids] = key
+
+    def _touched(self, n: int) -> None:
+        self.unsaved += n
+        self.changed_at = time.monotonic()
 
     # -- changes -----------------------------------------------------------
-    def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
+    def add(self, ids: Iterable[int], vectors: np.ndarray) -> None:
         """Add vectors; full-size input is truncated to the index dimension.
 
-        New vectors always get a new place in the graph. Reusing the slot of a
+        A vector always gets a new place in a graph. Reusing the slot of a
         removed one (hnswlib's replace_deleted) keeps that slot's old
         neighbours, so an edited passage whose meaning changed could not be
-        found from its new neighbourhood. Removed slots are reclaimed by
-        :meth:`compact` instead.
+        found from its new neighbourhood; removed slots are reclaimed by
+        :meth:`compact` instead. An id that is here already is moved.
         """
+        ids = np.asarray(list(ids) if not isinstance(ids, np.ndarray) else ids, dtype=np.int64)
         if len(ids) == 0:
             return
-        vecs = truncate(vectors, self.dim)
-        if self._removed and not self._removed.isdisjoint(int(i) for i in ids):
-            # A chunk id that was here before: the catalog went back in time (a restored copy,
-            # commits lost in a power cut). Drop the removed entries first rather than revive one.
-            self.compact(force=True)
-        with self._lock:
-            need = self._index.element_count + len(ids)
-            if need > self._index.get_max_elements():
-                self._index.resize_index(int(need * _GROW) + 16)
-            self._index.add_items(vecs, np.asarray(ids, dtype=np.int64))
-            self._live.update(int(i) for i in ids)
+        vecs = np.ascontiguousarray(truncate(vectors, self.dim), dtype=np.float32)
+        with self.changing:
+            self.remove([int(i) for i in ids if self._key_of(int(i)) >= 0])
+            tail = self._tail
+            if tail is not None and tail.removed and not tail.removed.isdisjoint(ids.tolist()):
+                # A chunk id the tail holds as removed (the catalog went back in time): hnswlib would revive
+                # that slot in place, so the rest goes into a new tail.
+                self._tail = None
+            for start in range(0, len(ids), _STEP):
+                self._add_step(ids[start : start + _STEP], vecs[start : start + _STEP])
+            self._touched(len(ids))
+
+    def _add_step(self, ids: np.ndarray, vecs: np.ndarray) -> None:
+        while len(ids):
+            tail = self._open_tail()
+            n = min(len(ids), self.segment_size - tail.count)
+            with self._lock:
+                need = tail.count + n
+                if need > tail.graph.get_max_elements():
+                    tail.graph.resize_index(min(self.segment_size, int(need * _GROW) + 16))
+                tail.graph.add_items(vecs[:n], ids[:n])
+                tail.count += n
+                tail.saved = None
+                self._place(ids[:n], tail.key)
+                self._count += n
+            ids, vecs = ids[n:], vecs[n:]
+
+    def _open_tail(self) -> _Segment:
+        if self._tail is None or self._tail.count >= self.segment_size:
+            segment = _Segment(next(self._keys), _new_graph(self.dim, min(self._capacity, self.segment_size)))
+            with self._lock:
+                self._segments.append(segment)
+                self._by_key[segment.key] = segment
+            self._tail = segment
+        return self._tail
+
+    def remove(self, ids: Iterable[int]) -> None:
+        ids = [int(i) for i in ids]
+        gone = 0
+        with self.changing:
+            for start in range(0, len(ids), _STEP * 4):
+                with self._lock:
+                    step = 0
+                    for i in ids[start : start + _STEP * 4]:
+                        key = self._key_of(i)
+                        if key < 0:
+                            continue
+                        segment = self._by_key[key]
+                        segment.graph.mark_deleted(i)
+                        segment.removed.add(i)
+                        self._where[i] = -1
+                        step += 1
+                    self._count -= step
+                gone += step
+            if gone:
+                self._touched(gone)
 
     def compact(self, *, force: bool = False) -> bool:
-        """Rebuild the graph without removed vectors once they are a quarter of it (or now); whether it did."""
-        with self._lock:
-            total = self._index.element_count
-            if not force and (total < 1000 or len(self._live) > 0.75 * total):
-                return False
-            ids = np.fromiter(self._live, dtype=np.int64, count=len(self._live))
-            vecs = np.asarray(self._index.get_items(ids), dtype=np.float32) if len(ids) else None
-            fresh = hnswlib.Index(space="ip", dim=self.dim)
-            fresh.init_index(max_elements=max(int(len(ids) * _GROW), 16), ef_construction=EF_CONSTRUCTION, M=M)
-            fresh.set_ef(EF_SEARCH)
-            if vecs is not None:
-                fresh.add_items(vecs, ids)
-            self._index = fresh
-            self._removed = set()
-        log.info("vector index compacted: %d removed entries dropped", total - len(ids))
-        return True
+        """Build again each segment whose removed entries reached a quarter of it (any, with ``force``), taking
+        small segments along; whether any was. Needs one segment's worth of memory more, never the whole index's."""
+        with self.changing:
+            groups = self._compaction_groups(force)
+            for group in groups:
+                self._rebuild(group)
+        return bool(groups)
 
-    def remove(self, ids) -> None:
+    def _compaction_groups(self, force: bool) -> list[list[_Segment]]:
+        """The segments worth building again, each with the small ones (not the tail) that fit along with it."""
+        least = min(_COMPACT_MIN, self.segment_size // 4)
+
+        def worth(s: _Segment) -> bool:
+            return bool(s.removed) and (force or (s.count >= least and len(s.removed) >= _COMPACT_SHARE * s.count))
+
+        dirty = [s for s in self._segments if worth(s)]
+        mergeable = sorted((s for s in self._segments if s is not self._tail
+                            and (worth(s) or s.live <= self.segment_size // 2)), key=lambda s: s.live)
+        used: set[int] = set()
+        groups = []
+        for segment in dirty:
+            if segment.key in used:
+                continue
+            group, room = [segment], self.segment_size - segment.live
+            used.add(segment.key)
+            for other in mergeable:
+                if other.key not in used and other.live <= room:
+                    group.append(other)
+                    used.add(other.key)
+                    room -= other.live
+            groups.append(group)
+        return groups
+
+    def _rebuild(self, group: list[_Segment]) -> None:
+        """Replace ``group`` by one new graph of their live entries; searches use the old ones until the swap."""
+        labels = [s.live_labels() for s in group]
+        total = sum(len(x) for x in labels)
+        fresh = _Segment(next(self._keys), _new_graph(self.dim, total), total)
+        for segment, ids in zip(group, labels):
+            for start in range(0, len(ids), _STEP * 8):
+                part = ids[start : start + _STEP * 8]
+                with self._lock:
+                    vecs = np.asarray(segment.graph.get_items(part), dtype=np.float32)
+                fresh.graph.add_items(vecs, part)  # nobody else sees ``fresh`` yet
         with self._lock:
-            for i in ids:
-                i = int(i)
-                if i in self._live:
-                    self._index.mark_deleted(i)
-                    self._live.discard(i)
-                    self._removed.add(i)
+            at = min(self._segments.index(s) for s in group)
+            kept = [s for s in self._segments if all(s is not g for g in group)]
+            if total:
+                kept.insert(at, fresh)
+                self._by_key[fresh.key] = fresh
+                for ids in labels:
+                    self._where[ids] = fresh.key
+            for segment in group:
+                del self._by_key[segment.key]
+            self._segments = kept
+            if any(self._tail is s for s in group):
+                self._tail = None
+        log.info("vector index compacted: %d removed entries dropped from %d segment(s)",
+                 sum(len(s.removed) for s in group), len(group))
 
     # -- queries -----------------------------------------------------------
     def search(
         self, vector: np.ndarray, k: int, allowed: Callable[[int], bool] | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
-        """(chunk ids, cosine similarities) of the ``k`` nearest live vectors."""
+        """(chunk ids, cosine similarities) of the ``k`` nearest live vectors, best first."""
+        q = np.ascontiguousarray(truncate(vector, self.dim).reshape(1, -1), dtype=np.float32)
+        labels, dists = [], []
         with self._lock:
-            n = len(self._live)
-            if n == 0 or k <= 0:
-                return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
-            k = min(k, n)
-            self._index.set_ef(max(EF_SEARCH, k))
-            q = truncate(vector, self.dim).reshape(1, -1)
-            try:
-                labels, dist = self._index.knn_query(q, k=k, filter=allowed)
-            except RuntimeError:  # fewer than k reachable under the filter
-                labels, dist = self._knn_fewer(q, k, allowed)
-        return labels[0].astype(np.int64), (1.0 - dist[0]).astype(np.float32)
-
-    def _knn_fewer(self, q: np.ndarray, k: int, allowed):
-        while k > 1:
-            k //= 2
-            try:
-                return self._index.knn_query(q, k=k, filter=allowed)
-            except RuntimeError:
-                continue
-        return np.empty((1, 0), dtype=np.uint64), np.empty((1, 0), dtype=np.float32)
-
-    def ids(self) -> set[int]:
-        with self._lock:
-            return set(self._live)
+            for segment in self._segments:
+                n = min(k, segment.live)
+                if n <= 0:
+                    continue
+                segment.graph.set_ef(max(EF_SEARCH, n))
+                try:
+                    found, dist = segment.graph.knn_query(q, k=n, filter=allowed)
+                except RuntimeError:  # fewer than n reachable under the filter
+                    found, dist = _knn_fewer(segment.graph, q, n, allowed)
+                labels.append(found[0])
+                dists.append(dist[0])
+        if not labels:
+            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
+        found, dist = np.concatenate(labels).astype(np.int64), np.concatenate(dists)
+        best = np.argsort(dist, kind="stable")[:k]
+        return found[best], (1.0 - dist[best]).astype(np.float32)
 
     # -- persistence -------------------------------------------------------
     def save(self, path: Path, generation: int, lineage: tuple[int, int] = (0, 0)) -> None:
-        """Save under ``path`` so that a crash at any moment leaves a usable index.
+        """Save under ``path`` (compacting first) so that a crash at any moment leaves a usable index.
 
-        The graph and the live-id list go to new files named after the
-        generation; the sidecar ``path.json`` naming them is replaced last
-        (atomically), and only then are older files removed.
+        Only segments that changed since the last save are written (see app/core/vector_files.py).
         """
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.compact()
-        # New names every time (the generation, and a counter when it has not moved): the files the
-        # sidecar names now are never written over, so a crash in here leaves them as they were.
-        self._saves = getattr(self, "_saves", 0) + 1
-        stem = f"{path.name}.{generation}-{os.getpid()}-{self._saves}"
-        graph = path.with_name(f"{stem}.bin")
-        live_file = path.with_name(f"{stem}.live.npy")
-        side = _sidecar(path)
-        side_tmp = side.with_name(side.name + ".tmp")
-        try:
-            with self._lock:
-                self._index.save_index(str(graph))
-                elements = self._index.element_count
-                live = np.fromiter(self._live, dtype=np.int64, count=len(self._live))
-            # hnswlib writes through an unchecked stream: a full disk gives a short file, not an error.
-            if graph.stat().st_size < elements * (4 * self.dim + 8 + 4 * (2 * M + 2)):
-                raise OSError(errno.ENOSPC, "the vector index was cut short", str(graph))
-            np.save(live_file, live)
-            info = {"version": _SIDECAR_VERSION, "dim": self.dim, "model": self.model, "generation": generation,
-                    "epoch": lineage[0], "top_id": lineage[1],
-                    "count": len(live), "graph": graph.name, "live": live_file.name,
-                    "graph_size": graph.stat().st_size, "graph_crc32": _crc32(graph)}
-            side_tmp.write_text(json.dumps(info), encoding="utf-8")
-            for f in (graph, live_file, side_tmp):
-                _fsync(f)
-            _replace(side_tmp, side)
-        except OSError as exc:
-            for f in (graph, live_file, side_tmp):
-                f.unlink(missing_ok=True)
-            if exc.errno in NO_SPACE:
-                raise DiskFullError(f"the disk holding {path.parent} is full ({exc.strerror}); free some space "
-                                    "and index again: the index saved before is kept") from exc
-            raise
-        _fsync_dir(path.parent)
-        for old in path.parent.glob(f"{path.name}.*"):
-            if old.name not in (graph.name, live_file.name, side.name):
-                try:
-                    old.unlink(missing_ok=True)
-                except OSError as exc:  # Windows: a searching process is reading it; the next save retries
-                    log.debug("could not remove %s yet: %s", old.name, exc)
-        self.generation = generation
-        self.lineage = lineage
+        with self.changing:
+            self.compact()
+            parts = [vector_files.Part(s.graph, s.count, s.saved) for s in self._segments]
+            removed = [(n, i) for n, s in enumerate(self._segments) for i in s.removed]
+            info = {"model": self.model, "generation": generation, "epoch": lineage[0], "top_id": lineage[1],
+                    "count": self._count}
+            files = vector_files.save(path, self.dim, parts, np.asarray(removed, dtype=np.int64), info,
+                                      min_entry_bytes=4 * self.dim + 8 + 4 * (2 * M + 2))
+            for segment, saved in zip(self._segments, files):
+                segment.saved = saved
+            self.generation = generation
+            self.lineage = lineage
+            self.unsaved = 0
+            self.saved_at = time.monotonic()
 
     @staticmethod
     def saved_model(sidecar: Path) -> str | None:
         """The model a saved index was made with, from its sidecar (None when unreadable)."""
-        try:
-            return str(json.loads(sidecar.read_text(encoding="utf-8"))["model"])
-        except (OSError, ValueError, KeyError, TypeError):
-            return None
+        return vector_files.saved_model(sidecar)
 
     @classmethod
-    def load(cls, path: Path, dim: int, model: str) -> VectorIndex | None:
+    def load(cls, path: Path, dim: int, model: str, *, segment_size: int = SEGMENT_SIZE) -> VectorIndex | None:
         """The saved index if it is intact and made for ``dim`` and ``model``, else None."""
         try:
-            info = json.loads(_sidecar(path).read_text(encoding="utf-8"))
-            if info.get("version") != _SIDECAR_VERSION or info["dim"] != dim or info["model"] != model:
-                return None
-            graph = path.with_name(info["graph"])
-            # hnswlib trusts its input and can crash on a damaged file: check it first.
-            if graph.stat().st_size != info["graph_size"] or _crc32(graph) != info["graph_crc32"]:
-                log.warning("vector index file %s is damaged; it will be rebuilt", graph)
-                return None
-            live = np.load(path.with_name(info["live"]))
-            self = cls(dim, model, capacity=int(len(live) * _GROW), graph=graph)
-            if len(live) != info["count"] or self._index.element_count < len(live):
-                return None
-            self._live = {int(i) for i in live}
-            self._removed = {int(i) for i in self._index.get_ids_list()} - self._live
-            self.generation = int(info["generation"])
-            self.lineage = (int(info.get("epoch", 0)), int(info.get("top_id", 0)))
-            return self
+            loaded = vector_files.load(path, dim, model)
         except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
             log.info("vector index at %s is missing or damaged (%s); it will be rebuilt", path, exc)
             return None
+        if loaded is None:
+            return None
+        self = cls(dim, model, segment_size=segment_size)
+        for number, (graph, saved) in enumerate(loaded.graphs):
+            graph.set_ef(EF_SEARCH)
+            gone = {int(i) for i in loaded.removed[loaded.removed[:, 0] == number, 1]}
+            for i in gone:
+                with contextlib.suppress(RuntimeError):  # marked already when its graph was saved
+                    graph.mark_deleted(i)
+            segment = _Segment(next(self._keys), graph, saved.count, gone, saved)
+            self._segments.append(segment)
+            self._by_key[segment.key] = segment
+            live = segment.live_labels()
+            if len(live):
+                self._place(live, segment.key)
+            self._count += len(live)
+        if self._segments and self._segments[-1].count < segment_size:
+            self._tail = self._segments[-1]  # goes on filling the newest segment rather than start one per run
+        if self._count != loaded.info["count"]:
+            return None
+        self.generation = int(loaded.info["generation"])
+        self.lineage = (int(loaded.info.get("epoch", 0)), int(loaded.info.get("top_id", 0)))
+        return self
 
 
-def _sidecar(path: Path) -> Path:
-    return path.with_name(path.name + ".json")
-
-
-def _replace(src: Path, dst: Path, tries: int = 20) -> None:
-    """os.replace, waiting a little while another process has ``dst`` open (Windows refuses then)."""
-    for attempt in range(tries):
+def _knn_fewer(graph: hnswlib.Index, q: np.ndarray, k: int, allowed):
+    while k > 1:
+        k //= 2
         try:
-            os.replace(src, dst)
-            return
-        except PermissionError:
-            if attempt == tries - 1:
-                raise
-            time.sleep(0.05)
-
-
-def _crc32(path: Path) -> int:
-    crc = 0
-    with open(path, "rb") as f:
-        while block := f.read(1 << 22):
-            crc = zlib.crc32(block, crc)
-    return crc
-
-
-def _fsync(path: Path) -> None:
-    with open(path, "rb+") as f:
-        os.fsync(f.fileno())
-
-
-def _fsync_dir(folder: Path) -> None:
-    if os.name != "posix":
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+            return graph.knn_query(q, k=k, filter=allowed)
+        except RuntimeError:
+            continue
+    return np.empty((1, 0), dtype=np.uint64), np.empty((1, 0), dtype=np.float32)

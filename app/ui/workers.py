@@ -3,9 +3,12 @@
 ``SearchClient`` runs searches on "gemseek-search", ``IndexRunner`` keeps the
 index up to date on "gemseek-index", and ``HotkeyListener`` waits for the
 quick-search shortcut on "gemseek-hotkey". Searching and indexing each own
-their native handles (a llama.cpp context, an SQLite connection, an hnswlib
-index) on a thread of their own, and the hot-key grab lives on its thread.
-Only plain data crosses to the GUI thread, through queued signals.
+their native handles (a llama.cpp context, an SQLite connection) on a thread
+of their own, and the hot-key grab lives on its thread. The two share one
+in-memory vector index (app/core/vector_pool.py): its hnswlib graphs are
+owned by that VectorIndex object, which makes every call into them under its
+own lock, so what indexing adds is searchable at once and the graph is held
+once. Only plain data crosses to the GUI thread, through queued signals.
 
 These are not the app's only threads or processes: the core starts helper
 threads and child processes of its own (the indexer's prepare thread, the

@@ -62,6 +62,27 @@ def test_generation_moves_with_every_write(cat):
     assert cat.generation() == g + 1
 
 
+def test_the_change_log_records_each_chunk_in_the_generation_of_its_change(cat):
+    g = cat.generation()
+    assert cat.changes.complete_after() == 0
+    a, _ = store(cat, "/d/a.txt", chunk(0, "alpha"), chunk(1, "beta"))  # g + 1
+    with cat.write():  # g + 2: the vector of beta's text arrives
+        cat.put_vectors({"h-beta": np.ones(4)}, "m")
+    b, gone = store(cat, "/d/a.txt", chunk(0, "alpha"), chunk(1, "gamma"), mtime=2)  # g + 3
+    with cat.write():  # g + 4
+        cat.delete_file(path_key("/d/a.txt"))
+    assert sorted(cat.changes.chunks(g, g + 1).tolist()) == sorted(a)
+    assert cat.changes.chunks(g + 1, g + 2).tolist() == [a[1]]
+    assert sorted(cat.changes.chunks(g + 2, g + 3).tolist()) == sorted(b + gone)
+    assert sorted(cat.changes.chunks(g + 3, g + 4).tolist()) == sorted([a[0], *b])
+    assert len(cat.changes.chunks(g, g + 4)) == 3  # each id once
+    with cat.write(bump=False):
+        pass
+    assert cat.generation() == g + 4
+    assert cat.changes.prune(g + 2) == 3 and cat.changes.complete_after() == g + 2
+    assert cat.changes.chunks(g, g + 2).tolist() == [] and cat.generation() == g + 4
+
+
 def test_failed_write_changes_nothing(cat):
     store(cat, "/d/a.txt", chunk(0, "alpha"))
     g = cat.generation()
@@ -215,7 +236,7 @@ def test_lookups_by_many_ids_and_hashes_span_batches(cat):
     hashes = [f"h-passage {i}" for i in range(n)]
     with cat.write():
         cat.put_vectors({h: np.ones(4) for h in hashes[::2]}, "m")
-    assert sorted(cat.chunk_ids_with_hashes(hashes)) == sorted(added)
+    assert sorted(cat.ids_with_vectors("m").tolist()) == sorted(added[::2])
     assert [t.text_hash for t in cat.texts_of_hashes(hashes[::-1])] == hashes[::-1]
     assert cat.missing_vectors(hashes, "m") == set(hashes[1::2])
     ids, vecs = cat.chunk_vectors(added, "m")

@@ -54,6 +54,19 @@ def test_vectors_are_unit_length_and_batching_does_not_change_them(f32):
     assert np.min(np.sum(together * alone, axis=1)) > 0.99999
 
 
+def test_released_buffers_come_back_with_the_same_vectors(tiny_gguf):
+    e = LlamaEmbedder(tiny_gguf("F32"), threads=1, batch_tokens=16)  # a query-sized standing batch
+    try:
+        before = e.embed_documents(TEXTS)  # the longer texts get a context of their own
+        e.release_buffers()
+        assert e._encoder._ctx is None  # its output buffer is gone until the next call
+        np.testing.assert_allclose(e.embed_documents(TEXTS), before, atol=1e-6)
+        e.release_buffers()
+        e.release_buffers()  # nothing to release: fine
+    finally:
+        e.close()
+
+
 def test_matryoshka_truncates_then_renormalises(tiny_gguf, f32):
     full = f32.embed_documents(TEXTS)
     small = LlamaEmbedder(tiny_gguf("F32"), dimension=32, threads=1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 
@@ -9,6 +10,7 @@ from app.core.paths import Paths
 from app.core.progress import CancelToken
 from app.core.services import IndexService
 from app.core.settings import Settings
+from app.core.store import SaveSchedule, vector_path
 from tests.helpers.fakes import FakeEmbedder
 
 
@@ -53,3 +55,43 @@ def test_with_its_home_inside_an_indexed_folder_an_idle_watch_stays_idle(tmp_pat
     assert any(f.endswith(b"note.txt") for f in files)
     assert not any(f.endswith(b"tool.py") for f in files) and "tool.py" not in names
     assert not any(b"gemseek-home" in f for f in files)
+
+
+class ReleasingFake(FakeEmbedder):
+    released = 0
+
+    def release_buffers(self) -> None:
+        self.released += 1
+
+
+def test_an_idle_watch_saves_the_index_when_due_and_lets_go_of_the_models_batch_memory(tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for i in range(3):
+        (docs / f"n{i}.txt").write_text(f"Note {i} about the garden and the rent.")
+    paths = Paths.resolve(tmp_path / "home")
+    embedder = ReleasingFake()
+    service = IndexService(paths, Settings(roots=(str(docs),)), embedder=embedder)
+    side = vector_path(paths, 768).with_name("vectors-768.hnsw.json")
+    cancel, caught_up = CancelToken(), threading.Event()
+
+    def watch() -> None:
+        for batch, _ in service.watch(cancel, poll=0.1):
+            if batch is None:
+                caught_up.set()
+
+    worker = threading.Thread(target=watch)
+    worker.start()
+    try:
+        assert caught_up.wait(30)
+        assert json.loads(side.read_text())["count"] == 0  # too few changes for the app's schedule: not saved
+        service.store.schedule = SaveSchedule(quiet=0.3, every=0, share=0, least=1)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and json.loads(side.read_text())["count"] < 3:
+            threading.Event().wait(0.1)  # saved by the idle watch once quiet for 0.3 s
+        assert json.loads(side.read_text())["generation"] == service.store.catalog.generation()
+        assert embedder.released > 0
+    finally:
+        cancel.cancel()
+        worker.join(30)
+        service.close()

@@ -44,17 +44,69 @@ def test_save_and_load_round_trip_and_replace_old_files(tmp_path):
     idx = VectorIndex(256, "m")
     idx.add(np.arange(10), unit(10))
     idx.save(path, generation=3)
+    graph = next(tmp_path.glob("v.hnsw.3-*.0.bin"))
     idx.remove([0])
     idx.save(path, generation=4)
     back = VectorIndex.load(path, 256, "m")
     assert back is not None and back.generation == 4 and back.ids() == set(range(1, 10))
-    names = sorted(p.name for p in tmp_path.iterdir())  # the newest graph and live list, named per save
-    assert len(names) == 3 and names[2] == "v.hnsw.json"
-    assert names[0].startswith("v.hnsw.4-") and names[0].endswith(".bin") and names[1].endswith(".live.npy")
-    idx.save(path, generation=4)  # the same generation again: new files, the live ones never overwritten
-    assert set(p.name for p in tmp_path.iterdir()).isdisjoint(names[:2])
+    assert 0 not in back.search(unit(10)[0], 3)[0]
+    names = sorted(p.name for p in tmp_path.iterdir())  # the graph, the removed list of the newest save, the sidecar
+    assert names == sorted([graph.name, next(tmp_path.glob("v.hnsw.4-*.removed.npy")).name, "v.hnsw.json"])
+    idx.add(np.array([10]), unit(1, seed=5))
+    idx.save(path, generation=4)  # the graph changed: a new file, the one the sidecar named never overwritten
+    assert not graph.exists() and len(list(tmp_path.glob("v.hnsw.4-*.0.bin"))) == 1
     assert VectorIndex.load(path, 128, "m") is None  # other dimension
     assert VectorIndex.load(path, 256, "other") is None  # other model
+
+
+def test_segments_search_as_one_and_a_save_writes_only_those_that_changed(tmp_path):
+    path = tmp_path / "v.hnsw"
+    vecs = unit(700, dim=64, seed=4)
+    idx = VectorIndex(64, "m", segment_size=200)
+    idx.add(np.arange(1, 701), vecs)
+    assert idx.segments == 4 and len(idx) == 700
+    for q in (0, 150, 450, 699):  # exact nearest neighbours, whichever segment holds them
+        exact = np.argsort(-(vecs @ vecs[q]))[:10] + 1
+        assert idx.search(vecs[q], 10)[0].tolist() == exact.tolist()
+    idx.save(path, generation=1)
+    before = {p.name: p.stat().st_mtime_ns for p in tmp_path.glob("*.bin")}
+    assert len(before) == 4
+    idx.add(np.array([701]), unit(1, dim=64, seed=8))  # goes into the last segment, which had room
+    idx.remove([5, 205])  # removals are listed apart: their graphs stay as saved
+    idx.save(path, generation=2)
+    after = {p.name for p in tmp_path.glob("*.bin")}
+    assert len(after & set(before)) == 3 and len(after - set(before)) == 1
+    back = VectorIndex.load(path, 64, "m", segment_size=200)
+    assert back.ids() == set(range(1, 702)) - {5, 205} and back.segments == 4
+    back.add(np.array([702]), unit(1, dim=64, seed=9))  # a restart goes on filling the newest segment
+    assert back.segments == 4
+
+
+def test_a_filtered_search_finds_the_few_allowed_entries_in_every_segment():
+    vecs = unit(900, dim=32, seed=12)
+    idx = VectorIndex(32, "m", segment_size=300)
+    idx.add(np.arange(900), vecs)
+    allowed = {5, 320, 321, 899}  # in all three segments, far fewer than asked for
+    ids, sims = idx.search(vecs[320], 10, allowed=allowed.__contains__)
+    assert set(ids.tolist()) == allowed and ids[0] == 320 and list(sims) == sorted(sims, reverse=True)
+
+
+def test_compaction_rebuilds_one_segment_at_a_time_and_merges_small_ones():
+    vecs = unit(1000, dim=32, seed=6)
+    idx = VectorIndex(32, "m", segment_size=250)
+    idx.add(np.arange(1000), vecs)
+    _, _, third, tail = idx._segments
+    idx.remove(range(200))  # 80 % of the first segment
+    idx.remove(range(250, 400))  # 60 % of the second
+    idx.remove(range(500, 510))  # 4 % of the third: not worth building again
+    assert idx.compact()
+    fresh = idx._segments[0]
+    assert idx._segments[1:] == [third, tail] and third.count == 250  # untouched
+    assert fresh.count == 150 and not fresh.removed  # the first two, merged without their removed entries
+    assert len(idx) == 640 and idx.ids() == set(range(200, 250)) | set(range(400, 500)) | set(range(510, 1000))
+    for q in (220, 450, 600, 999):
+        assert idx.search(vecs[q], 1)[0].tolist() == [q]
+    assert not idx.compact()
 
 
 def test_damaged_files_are_not_loaded(tmp_path):
@@ -72,11 +124,10 @@ def _add_file(store: Store, name: str, n: int, seed: int) -> list[int]:
     vecs = unit(n, seed=seed)
     chunks = [NewChunk(i, f"{name}-{i}", "t", f"text {i}", 0, 1, None, None, 3) for i in range(n)]
     cat = store.catalog
-    with cat.write():
+    with store.write():
         cat.put_vectors({c.text_hash: v for c, v in zip(chunks, vecs)}, store.model)
         added, _ = cat.store_file(path_key(f"/d/{name}"), size=1, mtime_ns=1, content_hash=name, kind="text",
                                   title=None, chunks=chunks)
-    store.add_vectors(*cat.chunk_vectors(added, store.model))
     return added
 
 
@@ -85,8 +136,8 @@ def test_store_rebuilds_a_missing_index_and_catches_up_a_stale_one(tmp_path):
     with Store(paths, "m", 256) as s:
         a = _add_file(s, "a", 20, 1)
         s.save()
-        b = _add_file(s, "b", 5, 2)  # not saved: the file on disk is stale now
-        with s.catalog.write():
+        b = _add_file(s, "b", 5, 2)  # not saved (too few changes): the file on disk is stale now
+        with s.write():
             s.catalog.delete_file(path_key("/d/a"))
     with Store(paths, "m", 256) as s:
         assert s.vectors.ids() == set(b)  # a's chunks removed, b's added from stored vectors
@@ -109,7 +160,7 @@ def test_a_reader_sees_new_chunks_without_saving(tmp_path):
         assert reader.vectors.ids() == set(new)
         reader.close()
     side = json.loads((vector_path(paths, 256).with_name("vectors-256.hnsw.json")).read_text())
-    assert side["count"] == 0  # the reader never wrote the file
+    assert side["count"] == 0  # the reader never wrote the file, and the writer had too few changes to
 
 
 def test_an_edited_vector_is_found_from_its_new_neighbourhood():
@@ -133,7 +184,7 @@ def test_compaction_drops_removed_entries_and_keeps_the_rest(tmp_path):
     vecs = unit(2000, seed=3)
     idx.add(np.arange(2000), vecs)
     idx.remove(range(1000))
-    assert idx.compact() and idx._index.element_count == 1000
+    assert idx.compact() and [s.count for s in idx._segments] == [1000]
     assert idx.search(vecs[1500], 1)[0].tolist() == [1500]
     assert not idx.compact()  # nothing left to drop
     idx.save(tmp_path / "v.hnsw", generation=1)

@@ -14,8 +14,9 @@ import pytest
 
 from app.core.catalog import path_key
 from app.core.paths import Paths
+from app.core.search import Searcher
 from app.core.store import Store, catalog_path
-from tests.helpers.consistency import check_consistent, make_corpus
+from tests.helpers.consistency import TOPICS, check_consistent, make_corpus
 from tests.helpers.fakes import FakeEmbedder
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -52,6 +53,46 @@ def test_kill_at_random_points_then_resume(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert check_consistent(paths) == 300 >= progress
+
+
+def test_a_kill_between_two_saves_loses_no_file_and_the_next_start_catches_up_from_the_catalog(tmp_path):
+    root = tmp_path / "corpus"
+    make_corpus(root, 60)
+    paths = Paths.resolve(tmp_path / "home")
+    assert _index_child(paths, root).returncode == 0  # indexed and saved at exit
+    saved = {f.name: f.read_bytes() for f in (paths.data / "index").glob("vectors-256.hnsw*")}
+    before = check_consistent(paths)
+    make_corpus(root / "new", 30)  # changes: new files, edited ones, deleted ones
+    for i in range(5):
+        (root / TOPICS[i % len(TOPICS)] / f"note-{i}.md").unlink(missing_ok=True)
+        (root / TOPICS[i % len(TOPICS)] / f"note-{i}.txt").unlink(missing_ok=True)
+    edits = ["plumber boiler Tuesday", "violin lesson Friday", "tax refund letter", "bicycle puncture repair",
+             "volcano holiday photos"]
+    for i, words in zip(range(10, 15), edits):
+        for f in (root / TOPICS[i % len(TOPICS)]).glob(f"note-{i}.*"):
+            f.write_text(f"Edited note: {words}.")
+    child = subprocess.Popen(
+        [sys.executable, "-m", "tests.helpers.index_child", str(paths.config.parent), str(root)], cwd=ROOT,
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "GEMSEEK_TEST_SAVE": "app", "GEMSEEK_TEST_HOLD": "1"})
+    for line in child.stdout:
+        if line.strip() == "synced":
+            break
+    else:
+        pytest.fail(f"the child ended before indexing: {child.stderr.read()}")
+    assert {f.name: f.read_bytes() for f in (paths.data / "index").glob("vectors-256.hnsw*")} == saved
+    child.send_signal(signal.SIGKILL)  # between two saves: the vector index on disk is the one saved before
+    child.wait()
+    child.stdin.close()
+    child.stdout.close()
+    child.stderr.close()
+    with Store(paths, FakeEmbedder.fingerprint, 256, readonly=True) as store:
+        assert not store.opened.full and store.opened.added > 0 and store.opened.removed > 0  # from the change log
+        assert store.vectors.ids() == set(store.catalog.ids_with_vectors(store.model).tolist())
+    assert check_consistent(paths) == before + 30 - 5  # no file lost; the edits searchable
+    with Store(paths, FakeEmbedder.fingerprint, 256, readonly=True) as store:
+        for i, words in zip(range(10, 15), edits):
+            assert Searcher(store, FakeEmbedder(256)).search(words, 5)[0].path.stem == f"note-{i}"
 
 
 def _index_child(paths: Paths, root: Path, fsize: int | None = None) -> subprocess.CompletedProcess:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from app.core import vectors
+from app.core import vector_files
 from app.core.vectors import VectorIndex
 from tests.helpers.save_child import DIM
 
@@ -96,8 +96,8 @@ def test_replacing_the_sidecar_waits_for_a_reader(tmp_path, monkeypatch):
             raise PermissionError(13, "in use")
         real(src, dst)
 
-    monkeypatch.setattr(vectors.os, "replace", busy)
-    monkeypatch.setattr(vectors.time, "sleep", lambda s: None)
+    monkeypatch.setattr(vector_files.os, "replace", busy)
+    monkeypatch.setattr(vector_files.time, "sleep", lambda s: None)
     import numpy as np
 
     index = VectorIndex(DIM, "fake")

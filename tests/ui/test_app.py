@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import itertools
 import time
 
@@ -10,6 +11,7 @@ from PySide6.QtCore import Qt, QThread, QTimer
 
 from app.core import settings as settings_mod
 from app.core.settings import Settings
+from app.core.store import Store
 from app.main import build_app
 from app.ui.controller import AppController
 from tests.helpers.fakes import FakeEmbedder, engine_choice_when_present
@@ -95,6 +97,15 @@ def test_a_new_file_becomes_searchable_while_running(qtbot, app_controller, docs
     (docs / "whale.txt").write_text("Call me Ishmael. The white whale swam by.", encoding="utf-8")
     qtbot.waitUntil(lambda: "5 files" in app_controller.window.status.files.text(), timeout=30_000)
     assert search(qtbot, app_controller, "white whale Ishmael")[0] == "whale.txt"
+
+
+def test_searching_and_indexing_share_one_vector_index(qtbot, app_controller, paths):
+    app_controller.start(first_run=False)
+    wait_state(qtbot, app_controller, "watching")
+    assert search(qtbot, app_controller, "rent increase")[0] == "rent.txt"
+    stores = [o for o in gc.get_objects() if isinstance(o, Store) and o.paths.data == paths.data]
+    assert sorted(s.readonly for s in stores) == [False, True]  # the index thread's and the search thread's
+    assert stores[0].vectors is stores[1].vectors  # one graph in memory, not two
 
 
 def test_pause_and_resume(qtbot, app_controller):
