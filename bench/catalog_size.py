@@ -18,7 +18,7 @@ warm passes.
 ``--keep DIR`` leaves the catalogs in DIR. ``--migrate DIR`` opens catalogs
 kept by an earlier run (of an older Gemseek: same data, older schema), times
 the migration and the compaction that the first sync runs, and measures again.
-``--compare A B`` times the searches of catalogs A and B in turns (--rounds),
+``--compare A B`` times the searches of catalogs A and B query by query in turns (--rounds),
 so that other work on the machine weighs on both alike.
 Writes bench/out/catalog_size-<label>.json.
 """
@@ -26,6 +26,7 @@ Writes bench/out/catalog_size-<label>.json.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import random
 import shutil
@@ -177,22 +178,40 @@ def _timed(run, items: list) -> dict:
 
 
 def compare(paths: list[Path], rounds: int) -> dict:
-    """The latencies of ``measure`` for each catalog, taken in turns (A, B, A, B, ...) so that a machine
-    shared with other work weighs on both alike; per catalog, the median of each round's p50 and p95."""
+    """Each catalog's FTS and keyword-search latency, taken query by query in turns (A, B, A, B, ...), so that
+    other work on the machine weighs on every catalog alike; per catalog, p50, p95 and the total over all rounds."""
+    from app.core.catalog import Catalog, Filters
+    from app.core.fts_text import match_expression
+    from app.core.paths import Paths
+    from app.core.search import Searcher
+    from app.core.store import Store, catalog_path
+
     queries = eval_queries()
-    runs: dict[str, list[dict]] = {p.name: [] for p in paths}
-    for _ in range(rounds):
+    with contextlib.ExitStack() as stack:
+        runs = {}
         for path in paths:
-            runs[path.name].append({"fts_ms": _latency(path, queries, _no_filters()),
-                                    "keyword_search_ms": _search_latency(path, queries)})
-    return {name: {key: {q: round(statistics.median(r[key][q] for r in got), 2) for q in ("p50", "p95")}
-                   for key in got[0]} for name, got in runs.items()}
-
-
-def _no_filters():
-    from app.core.catalog import Filters
-
-    return Filters()
+            cat = stack.enter_context(Catalog(path, readonly=True))
+            home = stack.enter_context(tempfile.TemporaryDirectory(dir=path.parent))
+            store_paths = Paths.resolve(home)
+            catalog_path(store_paths).parent.mkdir(parents=True)
+            catalog_path(store_paths).symlink_to(path)
+            searcher = Searcher(stack.enter_context(Store(store_paths, "no-vectors", 256, readonly=True)), None)
+            runs[path.name] = {
+                "fts_ms": lambda q, cat=cat: cat.fts_search(match_expression(q) or '""', 200, Filters()),
+                "keyword_search_ms": lambda q, s=searcher: s.search(q, 10, mode="keyword"),
+            }
+        times: dict[str, dict[str, list[float]]] = {n: {k: [] for k in r} for n, r in runs.items()}
+        for round_ in range(rounds + 1):  # the first round warms the caches and is not counted
+            for q in queries:
+                for name, ops in runs.items():
+                    for key, run in ops.items():
+                        t0 = time.perf_counter()
+                        run(q)
+                        if round_:
+                            times[name][key].append((time.perf_counter() - t0) * 1000)
+    return {name: {key: {"p50": round(statistics.median(v), 2), "p95": round(sorted(v)[int(len(v) * 0.95) - 1], 2),
+                         "total_s": round(sum(v) / 1000, 1)} for key, v in got.items()}
+            for name, got in times.items()}
 
 
 def migrate(path: Path) -> dict:
