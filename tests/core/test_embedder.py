@@ -123,3 +123,18 @@ def test_engine_options_reach_llama_cpp(tiny_gguf, caplog):
         assert np.all(np.sum(e.embed_documents(TEXTS) * plain, axis=1) > 0.99999)
     finally:
         e.close()
+
+
+def test_llama_cpp_s_log_comes_back_to_ours_after_the_converter_silenced_it(tiny_gguf, caplog):
+    import logging
+
+    import llama_cpp
+
+    from convert import kquant
+
+    caplog.set_level(logging.DEBUG, logger="app.llama_cpp")
+    LlamaEmbedder(tiny_gguf("F32")).close()
+    kquant._silence_llama_log(llama_cpp)  # what an in-process K-quant conversion does
+    caplog.clear()
+    LlamaEmbedder(tiny_gguf("F32")).close()
+    assert any(r.name == "app.llama_cpp" for r in caplog.records)
