@@ -26,12 +26,27 @@ def test_kill_during_save_and_compaction_leaves_the_newest_complete_index(tmp_pa
     rng = random.Random(2026)
     newest_done = 0
     kills = 0
+    # How long one round (add, remove, compact, save) takes on this machine: each child is killed at a random
+    # moment of the round after its first save (fixed delays missed every save on a slow, busy 2-core machine).
+    child = subprocess.Popen([sys.executable, "-m", "tests.helpers.save_child", str(tmp_path / "probe.hnsw")],
+                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    first = child.stdout.readline()
+    t0 = time.monotonic()
+    second = child.stdout.readline()
+    round_s = time.monotonic() - t0
+    child.kill()
+    child.communicate()
+    assert first.startswith("saved ") and second.startswith("saved "), (first, second)
+    for leftover in tmp_path.glob("probe.hnsw*"):
+        leftover.unlink()
     for _ in range(25):
         child = subprocess.Popen([sys.executable, "-m", "tests.helpers.save_child", str(path)], cwd=ROOT,
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        time.sleep(rng.uniform(0.3, 2.5))
+        first = child.stdout.readline()  # it loaded the last save (or started one) and saved once more
+        time.sleep(rng.uniform(0.0, 1.2) * round_s)
         child.send_signal(signal.SIGKILL)
         out, err = child.communicate()
+        out = first + out
         kills += 1
         assert "Traceback" not in err, err
         done = [line.split() for line in out.splitlines() if line.startswith("saved ")]
