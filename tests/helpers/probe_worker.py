@@ -13,6 +13,7 @@ GEMSEEK_FAKE_PROBE is JSON: type → behaviour, with keys
   noise              add this much noise to the reference vectors
   gpu_backend        what a GPU load reports as its backend (default: "CPU", i.e. not offloaded)
   crash_gpu          die while loading on the GPU
+  log                a file to append each measurement's type, threads and how much it was asked to measure
 It answers with the probe texts' reference vectors, so fidelity is real arithmetic.
 """
 
@@ -74,6 +75,10 @@ def main() -> int:
         tps *= 1.0 if v["threads"] == 2 else 0.6
         if model["gpu_layers"] and backend != "CPU":
             tps *= rules.get("gpu_speedup", 3.0)
+        if rules.get("log"):
+            with open(rules["log"], "a", encoding="utf-8") as log:
+                log.write(json.dumps([model["qtype"], v["threads"], v["flash_attn"], request.get("min_passes", 2),
+                                      request.get("query_rounds", 3)]) + "\n")
         emit({"event": "result", "variant": i, "tokens_per_s": tps, "query_ms": rules.get("query_ms", 20.0),
               "passes": 2, "rss_mb": 600.0,
               "vectors": base64.b64encode(np.ascontiguousarray(vectors, dtype=np.float32).tobytes()).decode()})

@@ -5,12 +5,14 @@ machine, seconds on a fast one):
 
 1. Each candidate type with llama.cpp's defaults (its extra buffer types on,
    flash attention, as many threads as physical cores; the GPU first when the
-   build has one). A type that crashes, hangs or computes vectors too far
+   build has one), screened: one pass over the passages (which gives the
+   vectors to check) and one round of queries. A type that crashes, hangs or computes vectors too far
    from the original model's is tried again without what may have caused it:
    where llama.cpp has AMX kernels, with some tensors kept out of the AMX
    buffer, then with no extra buffer types at all.
-2. The fastest type (and any within 10 % of it) again with the other thread
-   counts and with flash attention off.
+2. The fastest type (and any within 20 % of it: a single pass is a rougher
+   measure) again, fully measured, with the other thread counts and with
+   flash attention off.
 
 Every vector a child returns is compared with the original model's vectors
 of the same texts (``resources/engine-probe.json``); a configuration passes
@@ -42,6 +44,11 @@ from app.core.progress import Progress, Stage
 # multiple of 256).
 AMX_PINS = (("^dense_[23]\\.weight$",), ("ffn_(gate|up|down)\\.weight$",))
 _AMX_TYPES = ("Q8_0", "Q6_K", "Q5_K_M", "Q4_K_M", "Q4_0")
+# The first stage measures each configuration once over the passages and once over the queries (on a slow
+# 2-core machine, a type without fast kernels takes ~10 s a pass); the second measures properly.
+SCREEN = {"min_seconds": 0, "min_passes": 1, "query_rounds": 1}
+MEASURE = {"min_seconds": 0.8, "min_passes": 2, "query_rounds": 2}
+SECOND_STAGE_SHARE = 0.8
 
 
 @dataclass(frozen=True)
@@ -153,23 +160,24 @@ class Prober:
         top = ranked[0].tokens_per_s or 0
         by_type = {c.qtype: c for c in candidates}
         out: list[Trial] = []
-        for first in [t for t in ranked if (t.tokens_per_s or 0) >= 0.9 * top]:
+        for first in [t for t in ranked if (t.tokens_per_s or 0) >= SECOND_STAGE_SHARE * top]:
             # The base again before and after the others, in the same child: measurements next to
             # each other in time compare fairly on a machine whose speed drifts.
             base = (first.config.threads, first.config.flash_attn)
             variants = [base, *((n, True) for n in self.threads[1:]), (first.config.threads, False), base]
-            out += self._measure(by_type[first.config.qtype], first.config, variants)
+            out += self._measure(by_type[first.config.qtype], first.config, variants, MEASURE)
         return out
 
     # -- one child -------------------------------------------------------
-    def _measure(self, c: Candidate, config: EngineConfig, variants: list[tuple[int, bool]]) -> list[Trial]:
+    def _measure(self, c: Candidate, config: EngineConfig, variants: list[tuple[int, bool]],
+                 how: dict = SCREEN) -> list[Trial]:
         self._step += 1
         self.on_progress(Progress(Stage.ENGINE, min(self._step, self._steps), max(self._steps, self._step), "",
                                   f"Measuring the engine on this computer: {config.qtype}"))
         model = {"qtype": c.qtype, "path": str(c.path), "extra_bufts": config.extra_bufts,
                  "gpu_layers": config.gpu_layers, "cpu_tensors": list(config.cpu_tensors)}
         wanted = [{"threads": n, "flash_attn": flash} for n, flash in variants]
-        outcomes = self.runner.run(model, wanted, self._texts)
+        outcomes = self.runner.run(model, wanted, {**self._texts, **how})
         return [self._trial(c, config, o) for o in outcomes]
 
     def _trial(self, c: Candidate, base: EngineConfig, o: Outcome) -> Trial:

@@ -27,17 +27,32 @@ def candidates(*types: str) -> list[Candidate]:
 
 
 def test_the_fastest_faithful_configuration_is_chosen():
-    rules = {"MIX_BF16": {"tps": 900}, "BF16": {"tps": 750}, "MIX_F16": {"tps": 700}, "F16": {"tps": 650},
-             "Q8_0": {"tps": 600}}
+    rules = {"MIX_BF16": {"tps": 900}, "BF16": {"tps": 700}, "MIX_F16": {"tps": 650}, "F16": {"tps": 600},
+             "Q8_0": {"tps": 550}}
     assert set(rules) == set(AUTO_TYPES)  # automatic measures the mixed recipes, BF16, F16 and Q8_0
     rec = Prober(CPU, runner(rules)).run(candidates(*AUTO_TYPES), "key")
     assert rec.chosen.config == EngineConfig("MIX_BF16", 2)
     assert rec.fingerprint == "fp-MIX_BF16" and "fastest" in rec.why
     measured = {(t.config.qtype, t.config.threads, t.config.flash_attn) for t in rec.trials}
-    # every type at the default, then the best one with one thread and with flash attention off
+    # every type at the default, then the best one (no other within 20 % of it) with one thread and with
+    # flash attention off
     assert measured == {("MIX_BF16", 2, True), ("BF16", 2, True), ("MIX_F16", 2, True), ("F16", 2, True),
                         ("Q8_0", 2, True), ("MIX_BF16", 1, True), ("MIX_BF16", 2, False)}
     assert all(t.ok for t in rec.trials) and rec.chosen.cos_mean > 0.9999
+
+
+def test_every_type_is_screened_with_one_pass_and_the_best_measured_fully(tmp_path):
+    log = tmp_path / "asked.jsonl"
+    rules = {"MIX_BF16": {"tps": 900, "log": str(log)}, "BF16": {"tps": 760, "log": str(log)},
+             "Q8_0": {"tps": 500, "log": str(log)}}
+    rec = Prober(CPU, runner(rules)).run(candidates("MIX_BF16", "BF16", "Q8_0"), "key")
+    asked = [tuple(json.loads(line)) for line in log.read_text().splitlines()]
+    screens = [a for a in asked if a[3:] == (1, 1)]  # one pass over the passages, one round of queries
+    full = [a for a in asked if a[3:] == (2, 2)]
+    assert sorted(a[0] for a in screens) == ["BF16", "MIX_BF16", "Q8_0"] and len(asked) == len(screens) + len(full)
+    # the fastest and the one within 20 % of it (a single pass is rough), not the slow one
+    assert {a[0] for a in full} == {"MIX_BF16", "BF16"}
+    assert rec.chosen.config.qtype == "MIX_BF16"
 
 
 def test_flash_attention_off_is_kept_when_it_is_faster():
