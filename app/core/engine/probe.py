@@ -10,9 +10,9 @@ machine, seconds on a fast one):
    from the original model's is tried again without what may have caused it:
    where llama.cpp has AMX kernels, with some tensors kept out of the AMX
    buffer, then with no extra buffer types at all.
-2. The fastest type (and any within 20 % of it: a single pass is a rougher
-   measure) again, fully measured, with the other thread counts and with
-   flash attention off.
+2. The fastest type again, fully measured, with the other thread counts and
+   with flash attention off; the runner-up, if within 20 % of it (a single
+   pass is a rough measure), fully measured at the default.
 
 Every vector a child returns is compared with the original model's vectors
 of the same texts (``resources/engine-probe.json``); a configuration passes
@@ -49,6 +49,7 @@ _AMX_TYPES = ("Q8_0", "Q6_K", "Q5_K_M", "Q4_K_M", "Q4_0")
 SCREEN = {"min_seconds": 0, "min_passes": 1, "query_rounds": 1}
 MEASURE = {"min_seconds": 0.8, "min_passes": 2, "query_rounds": 2}
 SECOND_STAGE_SHARE = 0.8
+SECOND_STAGE_TYPES = 2  # on a CPU where every type runs alike (a Zen 1: all within 10 %), not all of them again
 
 
 @dataclass(frozen=True)
@@ -158,13 +159,17 @@ class Prober:
         if not ranked:
             return []
         top = ranked[0].tokens_per_s or 0
+        close = [t for t in ranked if (t.tokens_per_s or 0) >= SECOND_STAGE_SHARE * top][:SECOND_STAGE_TYPES]
         by_type = {c.qtype: c for c in candidates}
         out: list[Trial] = []
-        for first in [t for t in ranked if (t.tokens_per_s or 0) >= SECOND_STAGE_SHARE * top]:
-            # The base again before and after the others, in the same child: measurements next to
-            # each other in time compare fairly on a machine whose speed drifts.
+        for n, first in enumerate(close):
             base = (first.config.threads, first.config.flash_attn)
-            variants = [base, *((n, True) for n in self.threads[1:]), (first.config.threads, False), base]
+            if n:  # a runner-up: measured fully at the default only (threads and flash attention act alike on it)
+                variants = [base]
+            else:
+                # The base again before and after the others, in the same child: measurements next to
+                # each other in time compare fairly on a machine whose speed drifts.
+                variants = [base, *((t, True) for t in self.threads[1:]), (first.config.threads, False), base]
             out += self._measure(by_type[first.config.qtype], first.config, variants, MEASURE)
         return out
 
