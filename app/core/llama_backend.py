@@ -39,8 +39,7 @@ def _install_log_hook() -> None:
     set a callback of its own since: the converter's quantizer silences llama.cpp while it works)."""
     with _init_lock:
         if _log_hook:
-            if not _hook_is_current():
-                llama_cpp.llama_log_set(_log_hook[0], ctypes.c_void_p(0))
+            llama_cpp.llama_log_set(_log_hook[0], ctypes.c_void_p(0))  # one pointer written: cheaper than asking
             return
         native = logging.getLogger("app.llama_cpp")
 
@@ -54,15 +53,6 @@ def _install_log_hook() -> None:
         llama_cpp.llama_log_set(forward, ctypes.c_void_p(0))
         load_backends()
         llama_cpp.llama_backend_init()
-
-
-def _hook_is_current() -> bool:
-    getter = getattr(llama_cpp, "llama_log_get", None)
-    if getter is None:  # an older binding: cannot tell, so set it again (cheap)
-        return False
-    current = llama_cpp.llama_log_callback()
-    getter(ctypes.byref(current), ctypes.byref(ctypes.c_void_p()))
-    return ctypes.cast(current, ctypes.c_void_p).value == ctypes.cast(_log_hook[0], ctypes.c_void_p).value
 
 
 class LlamaEncoder:
