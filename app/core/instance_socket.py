@@ -31,15 +31,26 @@ _SOCKET_PATH_MAX = 100  # sun_path holds 104 (macOS) to 108 (Linux) bytes
 
 def address(data_dir: str | os.PathLike) -> str:
     """Where the instance of ``data_dir`` listens: a socket path in a private folder (a pipe name on Windows)."""
+    found = addresses(data_dir)
+    if not found:
+        raise OSError("no private folder with a path short enough for a local socket")
+    return found[0]
+
+
+def addresses(data_dir: str | os.PathLike) -> list[str]:
+    """Every place the instance of ``data_dir`` may listen, the one it chooses now first. A later start looks in
+    each: which folder qualifies can differ between the two processes (``XDG_RUNTIME_DIR`` set in a desktop
+    session but not in a terminal over ssh; the data folder made private after the instance started)."""
     digest = hashlib.sha256(os.fsencode(os.path.abspath(data_dir))).hexdigest()[:16]
     name = f"gemseek-{digest}"
     if os.name == "nt":  # pragma: no cover - named pipes; UserAccessOption limits them to this user
-        return name
+        return [name]
+    found = []
     for folder in _private_folders(Path(data_dir)):
         path = folder / f"{name}.sock"
-        if len(os.fsencode(path)) <= _SOCKET_PATH_MAX:
-            return str(path)
-    raise OSError("no private folder with a path short enough for a local socket")
+        if len(os.fsencode(path)) <= _SOCKET_PATH_MAX and str(path) not in found:
+            found.append(str(path))
+    return found
 
 
 def _private_folders(data_dir: Path):
@@ -84,9 +95,15 @@ def ask(data_dir: str | os.PathLike, request: str, timeout: float = 2.0) -> dict
     is delivered, or None when no app (of this user) listens. POSIX only (Windows uses a named pipe)."""
     if os.name == "nt" or not hasattr(socket, "AF_UNIX"):
         return None
-    try:
-        name = address(data_dir)
-    except OSError:
+    for name in addresses(data_dir):
+        answer = _ask_at(name, request, timeout)
+        if answer is not None:
+            return answer
+    return None
+
+
+def _ask_at(name: str, request: str, timeout: float) -> dict | None:
+    if not os.path.exists(name):
         return None
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
         sock.settimeout(timeout)

@@ -25,7 +25,15 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
 from app.core.filelock import LockHeld, exclusive_lock
-from app.core.instance_socket import COMMANDS, LOCK_NAME, QUERIES, address, is_private, peer_is_same_user
+from app.core.instance_socket import (
+    COMMANDS,
+    LOCK_NAME,
+    QUERIES,
+    address,
+    addresses,
+    is_private,
+    peer_is_same_user,
+)
 
 __all__ = ["COMMANDS", "AlreadyRunning", "InstanceServer", "address", "hand_over", "is_private", "send_to_running"]
 log = logging.getLogger(__name__)
@@ -57,13 +65,11 @@ def send_to_running(name: str, command: str, timeout_ms: int = 1000) -> bool:
 def hand_over(data_dir: str | os.PathLike, command: str, wait_s: float = 15.0) -> bool:
     """Give ``command`` to the instance holding ``data_dir``'s lock, waiting up to ``wait_s`` for it to listen
     (it may have started a moment ago)."""
-    try:
-        name = address(data_dir)
-    except OSError:
-        return False
     deadline = time.monotonic() + wait_s
     while True:
-        if send_to_running(name, command, timeout_ms=500):
+        # every place it may listen (this process may see other folders as private than the instance did)
+        if any(send_to_running(name, command, timeout_ms=500) for name in addresses(data_dir)
+               if os.name == "nt" or os.path.exists(name)):  # a pipe name on Windows, a socket file elsewhere
             return True
         if time.monotonic() >= deadline:
             return False

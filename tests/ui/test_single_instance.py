@@ -65,6 +65,34 @@ def test_a_squatted_folder_in_the_temp_folder_is_not_used(short_tmp, monkeypatch
     assert not hand_over(tmp_path / "data-not-there-yet", "quick", wait_s=0.2)
 
 
+@posix_only
+def test_a_later_start_finds_the_instance_when_the_data_folder_became_private_meanwhile(qtbot, short_tmp, monkeypatch):
+    """The instance chose its socket folder while the data folder was still open to others; the later start
+    (whose set-up made the data folder private) must still look where the instance listens."""
+    monkeypatch.delenv("XDG_RUNTIME_DIR", raising=False)
+    own_tmp = short_tmp / "tmp"
+    own_tmp.mkdir(mode=0o700)
+    monkeypatch.setattr(instance_socket.tempfile, "gettempdir", lambda: str(own_tmp))
+    data = short_tmp / "data"
+    data.mkdir(mode=0o755)
+    server = InstanceServer(data)
+    server.answer = lambda query: {"query": "still here"}
+    try:
+        assert os.path.dirname(server.name) == str(own_tmp / f"gemseek-{os.getuid()}")
+        data.chmod(0o700)  # what `gemseek quick` does to the folders before it asks
+        assert os.path.dirname(address(data)) == str(data)  # the place a new instance would choose now
+        with qtbot.waitSignal(server.command, timeout=10_000) as blocker:
+            assert hand_over(data, "quick", wait_s=5)
+        assert blocker.args == ["quick"]
+        answer = {}
+        thread = threading.Thread(target=lambda: answer.update(instance_socket.ask(data, "state", timeout=5) or {}))
+        thread.start()
+        qtbot.waitUntil(lambda: not thread.is_alive(), timeout=10_000)
+        assert answer == {"query": "still here"}
+    finally:
+        server.close()
+
+
 def test_nobody_listening_means_not_handed_over(qtbot, tmp_path):
     assert not send_to_running(address(tmp_path), "quick", timeout_ms=200)
     assert not hand_over(tmp_path, "quick", wait_s=0.3)
