@@ -12,6 +12,8 @@ import ctypes
 import itertools
 import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
@@ -24,11 +26,11 @@ def quantize_with_llama(src: Path, dst: Path, ftype: int, threads: int) -> None:
     """Quantize the F32/F16 GGUF ``src`` into ``dst`` with llama.cpp's rules for ``ftype``."""
     import llama_cpp
 
-    _silence_llama_log(llama_cpp)
     params = llama_cpp.llama_model_quantize_default_params()
     params.ftype = ftype
     params.nthread = threads
-    rc = llama_cpp.llama_model_quantize(str(src).encode(), str(dst).encode(), ctypes.byref(params))
+    with _llama_log_errors_only(llama_cpp):
+        rc = llama_cpp.llama_model_quantize(str(src).encode(), str(dst).encode(), ctypes.byref(params))
     if rc != 0:
         raise ConversionError(f"llama.cpp could not quantize {src.name} (error {rc})")
 
@@ -37,17 +39,24 @@ _GGML_LOG_LEVEL_ERROR = 4
 _KEEP: list[object] = []  # the C callback must outlive every call into llama.cpp
 
 
-def _silence_llama_log(llama_cpp) -> None:
-    if _KEEP:
-        return
+@contextmanager
+def _llama_log_errors_only(llama_cpp) -> Iterator[None]:
+    """While quantizing, llama.cpp's log shows errors only (it prints a line per tensor); the callback that
+    was set before (the app's, or none) is put back afterwards, so the caller's log routing survives."""
+    if not _KEEP:
+        @llama_cpp.llama_log_callback
+        def _quiet(level, text, user_data):
+            if level == _GGML_LOG_LEVEL_ERROR:
+                sys.stderr.write(text.decode("utf-8", "replace"))
 
-    @llama_cpp.llama_log_callback
-    def _quiet(level, text, user_data):
-        if level == _GGML_LOG_LEVEL_ERROR:
-            sys.stderr.write(text.decode("utf-8", "replace"))
-
-    _KEEP.append(_quiet)
-    llama_cpp.llama_log_set(_quiet, ctypes.c_void_p(0))
+        _KEEP.append(_quiet)
+    previous, data = llama_cpp.llama_log_callback(), ctypes.c_void_p()  # a null callback: llama.cpp's default
+    llama_cpp.llama_log_get(ctypes.byref(previous), ctypes.byref(data))
+    llama_cpp.llama_log_set(_KEEP[0], ctypes.c_void_p(0))
+    try:
+        yield
+    finally:
+        llama_cpp.llama_log_set(previous, data)
 
 
 @cache

@@ -134,7 +134,28 @@ def test_llama_cpp_s_log_comes_back_to_ours_after_the_converter_silenced_it(tiny
 
     caplog.set_level(logging.DEBUG, logger="app.llama_cpp")
     LlamaEmbedder(tiny_gguf("F32")).close()
-    kquant._silence_llama_log(llama_cpp)  # what an in-process K-quant conversion does
+    with kquant._llama_log_errors_only(llama_cpp):  # what an in-process K-quant conversion does
+        pass
     caplog.clear()
     LlamaEmbedder(tiny_gguf("F32")).close()
     assert any(r.name == "app.llama_cpp" for r in caplog.records)
+
+
+def test_the_converter_puts_back_the_llama_cpp_log_callback_it_found(tiny_gguf, tmp_path):
+    import ctypes
+
+    import llama_cpp
+
+    from convert import kquant
+
+    def current() -> int | None:
+        callback, data = llama_cpp.llama_log_callback(), ctypes.c_void_p()
+        llama_cpp.llama_log_get(ctypes.byref(callback), ctypes.byref(data))
+        return ctypes.cast(callback, ctypes.c_void_p).value
+
+    LlamaEmbedder(tiny_gguf("F32")).close()  # sets the app's callback
+    ours = current()
+    assert ours
+    kquant.quantize_with_llama(tiny_gguf("F32"), tmp_path / "q.gguf", 7, 1)  # 7 = Q8_0
+    assert (tmp_path / "q.gguf").stat().st_size > 0
+    assert current() == ours
