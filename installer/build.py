@@ -130,6 +130,8 @@ def build(args: argparse.Namespace) -> dict[str, Path]:
     shutil.rmtree(icon_dir, ignore_errors=True)
     icon_renderer.render(icon_dir)
     pyinstaller(engine_libs, icon_dir)
+    if engine_libs:
+        portable_engine.slim(FROZEN / "_internal" / "llama_cpp" / "lib")
     made = {"folder": FROZEN}
     if sys.platform.startswith("linux"):
         made["tarball"] = appimage.tarball(FROZEN, icon_dir, DIST)

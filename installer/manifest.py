@@ -48,11 +48,23 @@ EXCLUDES = (
 )
 
 # Shared libraries dropped after analysis (file-name prefixes): Qt libraries pulled in only by Qt
-# plugins Gemseek never loads. (OpenCV's own Qt 5 cannot go: cv2's module links it.)
+# plugins Gemseek never loads.
 QT_EXCLUDES = (
     "libQt6Quick", "libQt6Qml", "libQt6Pdf", "libQt6WebEngine", "libQt6Multimedia", "libQt6OpenGL",
     "libQt6VirtualKeyboard", "libQt6Sql", "libQt6Designer", "libQt6ShaderTools", "libQt63D",
 )
+
+# Qt plugin folders and files (under PySide6/Qt/plugins/) left out: Gemseek draws with QtWidgets on X11
+# (xcb), Wayland or offscreen, talks to itself over local sockets (no TLS, no network status), and takes
+# keyboard input through the compose and IBus input methods.
+QT_PLUGIN_EXCLUDES = (
+    "egldeviceintegrations/", "generic/", "networkinformation/", "tls/", "platforms/libqeglfs",
+    "platforms/libqlinuxfb", "platforms/libqminimal", "platforms/libqvnc", "platforms/libqvkkhrdisplay",
+    "platforminputcontexts/libqtvirtualkeyboardplugin",
+)
+# Qt's own translations (7 MB): Gemseek's windows are in English and load no translator, so Qt's
+# dialogs and buttons stay in English with them.
+QT_TRANSLATIONS = "PySide6/Qt/translations/"
 
 # Hidden imports: modules the app reaches through "python -m" children or imports by name.
 HIDDEN_IMPORTS = ("app.cli", "convert.cli", "app.main", "app.ui.controller", "app.core.extract.worker")

@@ -94,3 +94,18 @@ def test_the_macos_and_windows_builds_call_scripts_that_exist():
     assert "gemseekw.exe" in iss and "{uninstallexe}" in iss  # Start menu, uninstaller
     spec = (ROOT / "installer" / "gemseek.spec").read_text(encoding="utf-8")
     assert 'name="gemseekw"' in spec and '"LSUIElement": True' in spec
+
+
+def test_the_qt_plugins_the_app_runs_with_are_kept():
+    needed = ("platforms/libqxcb.so", "platforms/libqwayland.so", "platforms/libqoffscreen.so",
+              "platforminputcontexts/libcomposeplatforminputcontextplugin.so",
+              "platforminputcontexts/libibusplatforminputcontextplugin.so", "iconengines/libqsvgicon.so",
+              "imageformats/libqsvg.so", "platformthemes/libqgtk3.so", "xcbglintegrations/libqxcb-glx-integration.so")
+    for plugin in needed:
+        assert not plugin.startswith(manifest.QT_PLUGIN_EXCLUDES), plugin
+    assert "platforms/libqvnc.so".startswith(manifest.QT_PLUGIN_EXCLUDES)  # the list does match real names
+
+
+def test_qt_translations_are_left_out_only_because_the_app_loads_none():
+    sources = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "app").rglob("*.py"))
+    assert "QTranslator" not in sources and "installTranslator" not in sources
