@@ -197,13 +197,28 @@ def engine(frozen: Path, models: Path, report: Report, rounds: int = 3) -> None:
                          r["cos_mean"] >= want_mean and r["cos_min"] >= want_min)
             report.figures[f"qemu_{cpu.lower()}"] = {"cos": [round(r["cos_mean"], 6), round(r["cos_min"], 6)],
                                                      "system": kernels, "tokens_per_s": round(r["tokens_per_s"], 1)}
-        # the whole program on that CPU: extraction, embedding, the vector index (hnswlib), search
+        # the whole program on that CPU: extraction, embedding, the vector index (hnswlib), search. The
+        # engine is pinned (Q8_0, 2 threads) as a user can in Settings, so the probe measures one type
+        # instead of five: under the emulator every pass is tens of times slower, and choosing between
+        # types is tested natively.
         with tempfile.TemporaryDirectory() as tmp:
+            demo_env = _env(Path(tmp), models, QT_QPA_PLATFORM="offscreen")
+            pinned_engine(Path(demo_env["GEMSEEK_HOME"]), qtype)
             demo = subprocess.run([*command, "demo", QUERY[0]], capture_output=True, text=True, timeout=7200,
-                                  env={**_env(Path(tmp), models, QT_QPA_PLATFORM="offscreen"), **env}, check=False)
+                                  env={**demo_env, **env}, check=False)
         top = demo.stdout.split(" 1. ")[1].split()[0] if " 1. " in demo.stdout else ""
         report.check(f"{name}: gemseek demo finds {QUERY[1]} first", demo.returncode == 0 and top.endswith(QUERY[1]),
                      f"exit {demo.returncode}\n{demo.stdout[-800:]}\n{demo.stderr[-2000:]}")
+
+
+def pinned_engine(home: Path, qtype: str, threads: int = 2) -> None:
+    """Settings in ``home`` that fix the model type and thread count (the probe then measures only them)."""
+    from app.core import settings as settings_mod
+    from app.core.paths import Paths
+
+    path = Paths.resolve(home).settings_file
+    path.parent.mkdir(parents=True, exist_ok=True)
+    settings_mod.save(settings_mod.Settings(quantization=qtype, threads=threads), path)
 
 
 # -- the desktop app on a virtual screen -----------------------------------------------------------
