@@ -18,6 +18,7 @@ import socket
 import stat
 import struct
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 COMMANDS = ("show", "quick", "settings", "quit")
@@ -31,37 +32,45 @@ _SOCKET_PATH_MAX = 100  # sun_path holds 104 (macOS) to 108 (Linux) bytes
 
 def address(data_dir: str | os.PathLike) -> str:
     """Where the instance of ``data_dir`` listens: a socket path in a private folder (a pipe name on Windows)."""
-    found = addresses(data_dir)
-    if not found:
+    found = next(_sockets(data_dir, make_own=True), None)
+    if found is None:
         raise OSError("no private folder with a path short enough for a local socket")
-    return found[0]
-
-
-def addresses(data_dir: str | os.PathLike) -> list[str]:
-    """Every place the instance of ``data_dir`` may listen, the one it chooses now first. A later start looks in
-    each: which folder qualifies can differ between the two processes (``XDG_RUNTIME_DIR`` set in a desktop
-    session but not in a terminal over ssh; the data folder made private after the instance started)."""
-    digest = hashlib.sha256(os.fsencode(os.path.abspath(data_dir))).hexdigest()[:16]
-    name = f"gemseek-{digest}"
-    if os.name == "nt":  # pragma: no cover - named pipes; UserAccessOption limits them to this user
-        return [name]
-    found = []
-    for folder in _private_folders(Path(data_dir)):
-        path = folder / f"{name}.sock"
-        if len(os.fsencode(path)) <= _SOCKET_PATH_MAX and str(path) not in found:
-            found.append(str(path))
     return found
 
 
-def _private_folders(data_dir: Path):
+def listening(data_dir: str | os.PathLike) -> list[str]:
+    """The sockets an instance of ``data_dir`` may be listening on now (its pipe name on Windows). A later
+    start asks each: which folder qualifies can differ between the two processes (``XDG_RUNTIME_DIR`` set in
+    a desktop session but not in a terminal over ssh; the data folder made private after the instance
+    started). Looking creates no folder."""
+    if os.name == "nt":  # pragma: no cover - a pipe name cannot be looked up as a file
+        return list(_sockets(data_dir, make_own=False))
+    return list(dict.fromkeys(path for path in _sockets(data_dir, make_own=False) if os.path.exists(path)))
+
+
+def _sockets(data_dir: str | os.PathLike, make_own: bool) -> Iterator[str]:
+    """The socket paths for ``data_dir`` in each private folder short enough for one, the preferred first."""
+    digest = hashlib.sha256(os.fsencode(os.path.abspath(data_dir))).hexdigest()[:16]
+    name = f"gemseek-{digest}"
+    if os.name == "nt":  # pragma: no cover - named pipes; UserAccessOption limits them to this user
+        yield name
+        return
+    for folder in _private_folders(Path(data_dir), make_own):
+        path = folder / f"{name}.sock"
+        if len(os.fsencode(path)) <= _SOCKET_PATH_MAX:
+            yield str(path)
+
+
+def _private_folders(data_dir: Path, make_own: bool):
     runtime = os.environ.get("XDG_RUNTIME_DIR")
     if runtime and is_private(Path(runtime)):
         yield Path(runtime)
     if is_private(data_dir):
         yield data_dir
     own = Path(tempfile.gettempdir()) / f"gemseek-{os.getuid()}"
-    with contextlib.suppress(FileExistsError):
-        own.mkdir(mode=0o700)
+    if make_own:
+        with contextlib.suppress(FileExistsError):
+            own.mkdir(mode=0o700)
     if is_private(own):  # a folder of that name made by someone else is not used
         yield own
 
@@ -95,7 +104,7 @@ def ask(data_dir: str | os.PathLike, request: str, timeout: float = 2.0) -> dict
     is delivered, or None when no app (of this user) listens. POSIX only (Windows uses a named pipe)."""
     if os.name == "nt" or not hasattr(socket, "AF_UNIX"):
         return None
-    for name in addresses(data_dir):
+    for name in listening(data_dir):
         answer = _ask_at(name, request, timeout)
         if answer is not None:
             return answer
@@ -103,8 +112,6 @@ def ask(data_dir: str | os.PathLike, request: str, timeout: float = 2.0) -> dict
 
 
 def _ask_at(name: str, request: str, timeout: float) -> dict | None:
-    if not os.path.exists(name):
-        return None
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
         sock.settimeout(timeout)
         try:

@@ -30,8 +30,8 @@ from app.core.instance_socket import (
     LOCK_NAME,
     QUERIES,
     address,
-    addresses,
     is_private,
+    listening,
     peer_is_same_user,
 )
 
@@ -68,8 +68,7 @@ def hand_over(data_dir: str | os.PathLike, command: str, wait_s: float = 15.0) -
     deadline = time.monotonic() + wait_s
     while True:
         # every place it may listen (this process may see other folders as private than the instance did)
-        if any(send_to_running(name, command, timeout_ms=500) for name in addresses(data_dir)
-               if os.name == "nt" or os.path.exists(name)):  # a pipe name on Windows, a socket file elsewhere
+        if any(send_to_running(name, command, timeout_ms=500) for name in listening(data_dir)):
             return True
         if time.monotonic() >= deadline:
             return False
