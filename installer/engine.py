@@ -22,6 +22,7 @@ variant takes about 20 minutes on 2 cores.
 from __future__ import annotations
 
 import argparse
+import filecmp
 import hashlib
 import json
 import os
@@ -123,13 +124,15 @@ def slim(lib_dir: Path, log=print) -> int:
     names: dict[str, list[Path]] = {}
     for f in sorted(lib_dir.iterdir()):
         if f.is_file() and not f.is_symlink() and ".so" in f.name:
-            if strip and f.read_bytes()[:4] == b"\x7fELF":
+            with f.open("rb") as head:
+                elf = head.read(4) == b"\x7fELF"
+            if strip and elf:
                 subprocess.run([strip, "--strip-unneeded", str(f)], check=True)
             names.setdefault(f.name.split(".so", 1)[0], []).append(f)
     for copies in names.values():
         keep = max(copies, key=lambda f: len(f.name))
         for f in copies:
-            if f != keep and f.read_bytes() == keep.read_bytes():
+            if f != keep and filecmp.cmp(f, keep, shallow=False):
                 f.unlink()
                 f.symlink_to(keep.name)
     after = sum(f.stat().st_size for f in lib_dir.iterdir() if f.is_file() and not f.is_symlink())
