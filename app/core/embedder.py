@@ -8,15 +8,23 @@ then normalised again.
 
 from __future__ import annotations
 
+import logging
 import threading
-from collections.abc import Sequence
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
 from app.core.engine.config import EngineConfig
-from app.core.errors import TextTooLongError
+from app.core.errors import GemseekError, TextTooLongError
+
+if TYPE_CHECKING:
+    from app.core.llama_backend import LlamaEncoder
+
+log = logging.getLogger(__name__)
 
 DIMENSIONS = (768, 512, 256, 128)
 CONTEXT_TOKENS = 2048
@@ -115,31 +123,59 @@ class LlamaEmbedder:
 
         options = engine.loader_options() if engine else {"threads": threads}
         self.engine = engine
-        self._encoder = LlamaEncoder(Path(gguf), n_ctx=CONTEXT_TOKENS, batch_tokens=batch_tokens, **options)
+        self._open_encoder = lambda: LlamaEncoder(Path(gguf), n_ctx=CONTEXT_TOKENS, batch_tokens=batch_tokens,
+                                                  **options)
+        self._encoder: LlamaEncoder | None = self._open_encoder()
         self.full_dimension = self._encoder.n_embd
+        self._context_tokens = self._encoder.n_ctx
         self.dimension = dimension or self.full_dimension
         if not 0 < self.dimension <= self.full_dimension:
             self._encoder.close()
             raise ValueError(f"dimension must be between 1 and {self.full_dimension}")
         self.fingerprint = fingerprint
-        self._lock = threading.Lock()
+        self.reloads = 0  # times the model came back after it was unloaded
+        self._lock = threading.Lock()  # one batch at a time through the context
+        self._state = threading.Condition()  # the encoder's life: who is using it, when it was last used
+        self._users = 0
+        self._last_use = time.monotonic()
+        self._closed = False
 
     @property
     def context_tokens(self) -> int:
-        return self._encoder.n_ctx
+        return self._context_tokens
+
+    @contextmanager
+    def _using(self) -> Iterator[LlamaEncoder]:
+        """The encoder, loaded again if it was unloaded; it is not unloaded while a caller holds it."""
+        with self._state:
+            if self._closed:
+                raise GemseekError("the embedder is closed")
+            if self._encoder is None:
+                self._encoder = self._open_encoder()
+                self.reloads += 1
+                self._state.notify_all()  # an idle watch waiting for the model to come back
+            self._users += 1
+            encoder = self._encoder
+        try:
+            yield encoder
+        finally:
+            with self._state:  # no notify: the idle watch finds the new time when its wait ends
+                self._users -= 1
+                self._last_use = time.monotonic()
 
     def reconfigure(self, *, threads: int, flash_attn: bool) -> None:
         """Decode with other context settings from now on (the probe tries several on one loaded model)."""
-        with self._lock:
-            self._encoder.reconfigure(threads=threads, flash_attn=flash_attn)
+        with self._lock, self._using() as enc:
+            enc.reconfigure(threads=threads, flash_attn=flash_attn)
 
     def tokenize(self, text: str) -> list[int]:
         """Token ids of an already prompted text, BOS and EOS included.
 
-        No lock: tokenizing only reads the vocabulary, so the indexer's
-        chunking thread can do it while this embedder is busy embedding.
+        Not under the batch lock: tokenizing only reads the vocabulary, so the
+        indexer's chunking thread can do it while this embedder is busy embedding.
         """
-        return self._encoder.tokenize(text)
+        with self._using() as enc:
+            return enc.tokenize(text)
 
     def token_count(self, text: str) -> int:
         return len(self.tokenize(text))
@@ -173,8 +209,7 @@ class LlamaEmbedder:
         out = np.empty((len(prompts), self.full_dimension), dtype=np.float32)
         if not prompts:
             return out[:, :dimension]
-        with self._lock:
-            enc = self._encoder
+        with self._lock, self._using() as enc:
             tokens = [enc.tokenize(p) for p in prompts]
             for i, toks in enumerate(tokens):
                 if len(toks) > enc.n_ctx:
@@ -189,9 +224,51 @@ class LlamaEmbedder:
     def release_buffers(self) -> None:
         """Free the working memory of the standing batch (~1 MB per token of it) until the next embedding; the
         model stays loaded, and the next call makes a new context (milliseconds). For an indexer gone idle."""
-        with self._lock:
-            self._encoder.release_context()
+        with self._lock, self._state:
+            if self._encoder is not None:
+                self._encoder.release_context()
+
+    def unload(self) -> bool:
+        """Unload the model unless it is in use (its weights leave this process unless another embedder shares
+        them); the next call loads it again. True if it was unloaded."""
+        with self._state:
+            if self._encoder is None or self._users:
+                return False
+            self._encoder.close()
+            self._encoder = None
+            return True
+
+    @property
+    def loaded(self) -> bool:
+        return self._encoder is not None
+
+    def warm(self) -> None:
+        """Load the model now if it was unloaded (someone is about to search: spare the first query the wait)."""
+        with self._using():
+            pass
+
+    def unload_when_idle(self, seconds: float) -> None:
+        """From now on, unload the model once it has gone unused for ``seconds`` (a background thread)."""
+        threading.Thread(target=self._unload_when_idle, args=(seconds,), name="model-idle", daemon=True).start()
+
+    def _unload_when_idle(self, seconds: float) -> None:
+        with self._state:
+            while not self._closed:
+                if self._encoder is None:
+                    self._state.wait()  # until it is loaded again or closed
+                    continue
+                left = self._last_use + seconds - time.monotonic()
+                if self._users or left > 0:
+                    self._state.wait(left if left > 0 else seconds)
+                    continue
+                self._encoder.close()
+                self._encoder = None
+                log.info("model unloaded after %.0f s unused", seconds)
 
     def close(self) -> None:
-        with self._lock:
-            self._encoder.close()
+        with self._lock, self._state:
+            self._closed = True
+            if self._encoder is not None:
+                self._encoder.close()
+                self._encoder = None
+            self._state.notify_all()

@@ -1,14 +1,18 @@
 """A thin owner of llama.cpp's native model and context for embedding.
 
 Only this module talks to ``llama_cpp``'s low-level API. One
-:class:`LlamaEncoder` owns one model and one context; use it from one thread
-at a time (the embedder serialises calls).
+:class:`LlamaEncoder` owns one context; use it from one thread at a time (the
+embedder serialises calls). Encoders of the same file with the same load
+options share one native model (its weights are read-only once loaded, and
+llama.cpp lets several contexts decode on one model at once), so the desktop
+app's indexing and searching sides hold the weights once.
 """
 
 from __future__ import annotations
 
 import ctypes
 import logging
+import os
 import struct
 import threading
 from collections.abc import Sequence
@@ -99,15 +103,8 @@ class LlamaEncoder:
         _install_log_hook()
         if not Path(path).is_file():
             raise GemseekError(f"model file not found: {path}")
-        mparams = llama_cpp.llama_model_default_params()
-        mparams.n_gpu_layers = gpu_layers
-        mparams.use_extra_bufts = extra_bufts
-        self._overrides = _buft_overrides(cpu_tensors)  # must outlive the load
-        if self._overrides is not None:
-            mparams.tensor_buft_overrides = ctypes.cast(self._overrides, ctypes.c_void_p)
-        self._model = llama_cpp.llama_model_load_from_file(str(path).encode(), mparams)
-        if not self._model:
-            raise GemseekError(f"llama.cpp could not load {path} (see the log for details)")
+        self._model_key = _MODELS.acquire(Path(path), gpu_layers, extra_bufts, tuple(cpu_tensors))
+        self._model = _MODELS.model(self._model_key)
         self._vocab = llama_cpp.llama_model_get_vocab(self._model)
         self.n_embd = llama_cpp.llama_model_n_embd_out(self._model) or llama_cpp.llama_model_n_embd(self._model)
         self.n_ctx = min(n_ctx, llama_cpp.llama_model_n_ctx_train(self._model))
@@ -229,11 +226,66 @@ class LlamaEncoder:
         self._closed = True
         llama_cpp.llama_batch_free(self._batch)
         self._free_context()
-        llama_cpp.llama_model_free(self._model)
+        _MODELS.release(self._model_key)
 
     def __del__(self) -> None:
         if not getattr(self, "_closed", True):
             self.close()
+
+
+class _SharedModels:
+    """The native models this process has loaded, each held once however many encoders use it."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._open: dict[tuple, list] = {}  # key -> [model, users, overrides kept alive]
+
+    def acquire(self, path: Path, gpu_layers: int, extra_bufts: bool, cpu_tensors: tuple[str, ...]) -> tuple:
+        """A key for the model of ``path`` loaded with these options (loading it unless loaded); release it later."""
+        st = path.stat()
+        key = (os.path.realpath(path), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, gpu_layers, extra_bufts,
+               cpu_tensors)
+        with self._lock:
+            entry = self._open.get(key)
+            if entry is None:
+                mparams = llama_cpp.llama_model_default_params()
+                mparams.n_gpu_layers = gpu_layers
+                mparams.use_extra_bufts = extra_bufts
+                overrides = _buft_overrides(cpu_tensors)  # must outlive the load
+                if overrides is not None:
+                    mparams.tensor_buft_overrides = ctypes.cast(overrides, ctypes.c_void_p)
+                model = llama_cpp.llama_model_load_from_file(str(path).encode(), mparams)
+                if not model:
+                    raise GemseekError(f"llama.cpp could not load {path} (see the log for details)")
+                entry = self._open[key] = [model, 0, overrides]
+            entry[1] += 1
+        return key
+
+    def model(self, key: tuple):
+        with self._lock:
+            return self._open[key][0]
+
+    def release(self, key: tuple) -> None:
+        """One user fewer; the last one frees the model."""
+        with self._lock:
+            entry = self._open[key]
+            entry[1] -= 1
+            if entry[1] == 0:
+                del self._open[key]
+                llama_cpp.llama_model_free(entry[0])
+
+    def loaded(self) -> int:
+        """How many native models are loaded now."""
+        with self._lock:
+            return len(self._open)
+
+
+_MODELS = _SharedModels()
+
+
+def loaded_models() -> int:
+    """How many native models this process holds now (encoders of one file with one set of options share one)."""
+    return _MODELS.loaded()
 
 
 class _BuftOverride(ctypes.Structure):

@@ -32,6 +32,9 @@ ProgressSink = Callable[[Progress], None]
 # A query's standing batch: queries are a few dozen tokens (a longer one gets a context of its own), and
 # llama.cpp keeps ~1 MB per token of it: 64 instead of the indexer's 256 is ~190 MB less for searching.
 QUERY_BATCH_TOKENS = 64
+# A model unused this long is unloaded (~235 MB at BF16), and loaded again (about 1 s) when needed: a desktop app
+# waiting in the tray gives the memory back. Showing a search box loads it ahead of the first query.
+MODEL_IDLE_S = 300.0
 
 
 def index_options(settings: Settings, paths: Paths | None = None) -> IndexOptions:
@@ -104,6 +107,7 @@ class IndexService:
             for p in prepare_model(paths, settings, cancel):
                 on_progress(p)
             embedder = load_embedder(paths, settings)
+            embedder.unload_when_idle(MODEL_IDLE_S)
         self.embedder = embedder
         self.store = Store(paths, embedder.fingerprint, settings.dimension, pool=pool)
         try:
@@ -188,6 +192,7 @@ class SearchService:
             raise GemseekError("nothing is indexed yet; run `gemseek index FOLDER` first")
         if embedder is None and need_model:
             embedder = load_embedder(paths, settings, prepare=prepare, batch_tokens=QUERY_BATCH_TOKENS)
+            embedder.unload_when_idle(MODEL_IDLE_S)
         try:
             store = open_store_readonly(paths, settings, embedder.fingerprint if embedder else None, pool)
         except BaseException:
@@ -202,6 +207,10 @@ class SearchService:
 
     def search(self, query: str, limit: int = 10, filters: Filters = Filters(), mode: str = "hybrid") -> list[Result]:
         return self.searcher.search(query, limit, filters, mode)
+
+    def warm(self) -> None:
+        """Have the query model loaded before the first query comes (it is unloaded when unused for a while)."""
+        getattr(self.embedder, "warm", lambda: None)()
 
     def close(self) -> None:
         self.store.close()

@@ -105,8 +105,7 @@ class MainWindow(QMainWindow):
         self.show()
         self.raise_()
         self.activateWindow()
-        self.search.box.setFocus()
-        self.search.box.selectAll()
+        self.search.take_focus()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.closing.emit()

@@ -43,5 +43,4 @@ class QuickSearch(QFrame):
         self.show()
         self.raise_()
         self.activateWindow()
-        self.panel.box.setFocus(Qt.FocusReason.PopupFocusReason)
-        self.panel.box.selectAll()
+        self.panel.take_focus(Qt.FocusReason.PopupFocusReason)

@@ -138,6 +138,12 @@ class SearchPanel(QWidget):
         self.view.customContextMenuRequested.connect(self._context_menu)
 
     # -- requests ----------------------------------------------------------
+    def take_focus(self, reason: Qt.FocusReason = Qt.FocusReason.OtherFocusReason) -> None:
+        """Ready for typing: the box focused with its query selected, and the search thread's model loaded."""
+        self.box.setFocus(reason)
+        self.box.selectAll()
+        self.client.warm()
+
     def set_roots(self, roots: tuple[str, ...]) -> None:
         current = self.folder_box.currentData()
         self.folder_box.blockSignals(True)

@@ -73,6 +73,14 @@ class _SearchWorker(QObject):
             self._close()
             self.failed.emit(request, f"search failed: {exc}")
 
+    @Slot()
+    def warm(self) -> None:
+        if self._service is not None:  # an unopened one loads its model with the first query anyway
+            try:
+                self._service.warm()
+            except Exception:  # the next query reports whatever is wrong
+                log.exception("could not load the model ahead of a query")
+
     @Slot(object)
     def reopen(self, open_service: Callable) -> None:
         self._close()
@@ -105,6 +113,7 @@ class SearchClient(QObject):
     answered = Signal(object, object, float)
     failed = Signal(object, str)
     _run = Signal(object)
+    _warm = Signal()
     _reopen = Signal(object)
     _shutdown = Signal()
 
@@ -116,6 +125,7 @@ class SearchClient(QObject):
         self._worker = _SearchWorker(open_service, lambda: self._latest_id)
         self._worker.moveToThread(self._thread)
         self._run.connect(self._worker.run)
+        self._warm.connect(self._worker.warm)
         self._reopen.connect(self._worker.reopen)
         self._shutdown.connect(self._worker.shutdown)
         self._worker.answered.connect(self._on_answered)
@@ -128,6 +138,10 @@ class SearchClient(QObject):
         request = SearchRequest(self._latest_id, query, filters, limit)
         self._run.emit(request)
         return request
+
+    def warm(self) -> None:
+        """A query is likely soon (a search box was shown): have the search thread load its model if it let it go."""
+        self._warm.emit()
 
     def reopen(self, open_service: Callable) -> None:
         """Use a new service from the next query on (settings or the index changed)."""

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import shutil
+import threading
+import time
+
 import numpy as np
 import pytest
 
+from app.core import llama_backend
 from app.core.embedder import LlamaEmbedder, document_prompt, pack_batches, query_prompt, truncate
-from app.core.errors import TextTooLongError
+from app.core.errors import GemseekError, TextTooLongError
 from tests.convert.reference_forward import embed as reference_embed
 
 TEXTS = [
@@ -137,7 +142,9 @@ def test_llama_cpp_s_log_comes_back_to_ours_after_the_converter_silenced_it(tiny
     with kquant._llama_log_errors_only(llama_cpp):  # what an in-process K-quant conversion does
         pass
     caplog.clear()
-    LlamaEmbedder(tiny_gguf("F32")).close()
+    e = LlamaEmbedder(tiny_gguf("F32"))  # (shares the loaded model: only its context has something to say)
+    e.embed_query("a context is made")
+    e.close()
     assert any(r.name == "app.llama_cpp" for r in caplog.records)
 
 
@@ -159,3 +166,65 @@ def test_the_converter_puts_back_the_llama_cpp_log_callback_it_found(tiny_gguf, 
     kquant.quantize_with_llama(tiny_gguf("F32"), tmp_path / "q.gguf", 7, 1)  # 7 = Q8_0
     assert (tmp_path / "q.gguf").stat().st_size > 0
     assert current() == ours
+
+
+def test_embedders_of_one_file_share_one_native_model_and_can_embed_at_once(tiny_gguf, f32):
+    before = llama_backend.loaded_models()
+    a = LlamaEmbedder(tiny_gguf("F32"), threads=1)
+    b = LlamaEmbedder(tiny_gguf("F32"), threads=1, batch_tokens=16)  # a searcher's smaller batch
+    try:
+        assert llama_backend.loaded_models() == before  # f32's model, held once more by each
+        assert a._encoder._model == b._encoder._model == f32._encoder._model
+        want = {"a": a.embed_documents(TEXTS), "b": b.embed_documents(TEXTS)}  # one at a time
+        got: dict[str, list] = {"a": [], "b": []}
+
+        def run(name: str, e: LlamaEmbedder) -> None:
+            for _ in range(20):
+                got[name].append(e.embed_documents(TEXTS))
+
+        threads = [threading.Thread(target=run, args=(n, e)) for n, e in (("a", a), ("b", b))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        for name, runs in got.items():
+            assert len(runs) == 20
+            for rows in runs:  # both at once on one model: the same numbers as one at a time
+                np.testing.assert_allclose(rows, want[name], atol=1e-6)
+        a.close()
+        np.testing.assert_allclose(b.embed_documents(TEXTS), want["b"], atol=1e-6)  # the model outlives a
+    finally:
+        a.close()
+        b.close()
+    assert llama_backend.loaded_models() == before
+
+
+def test_an_embedder_unused_for_a_while_unloads_its_model_and_loads_it_again_when_needed(tiny_gguf, tmp_path):
+    before = llama_backend.loaded_models()
+    own = tmp_path / "own.gguf"  # a file no other test has open
+    shutil.copy(tiny_gguf("F16"), own)
+    e = LlamaEmbedder(own, threads=1)
+    try:
+        want = e.embed_documents(TEXTS)
+        assert llama_backend.loaded_models() == before + 1
+        e.unload_when_idle(0.3)
+        deadline = time.monotonic() + 10
+        while e.loaded and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not e.loaded
+        assert llama_backend.loaded_models() == before  # the weights are gone from the process
+        np.testing.assert_allclose(e.embed_documents(TEXTS), want, atol=1e-6)  # back, with the same vectors
+        assert e.reloads == 1
+        while e.loaded and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert e.token_count("hello") > 0  # tokenizing loads it too
+        e.warm()
+        assert e.loaded and e.reloads == 2
+        with e._using():
+            assert not e.unload()  # never while in use
+        assert e.unload() and not e.loaded
+    finally:
+        e.close()
+    with pytest.raises(GemseekError):
+        e.embed_query("closed")
+    assert llama_backend.loaded_models() == before

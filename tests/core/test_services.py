@@ -1,4 +1,4 @@
-"""The index service: what it leaves out of the walk and the watch."""
+"""The services: what the index service leaves out of the walk and the watch; the models they let go of."""
 
 from __future__ import annotations
 
@@ -6,9 +6,10 @@ import json
 import threading
 import time
 
+from app.core import services
 from app.core.paths import Paths
 from app.core.progress import CancelToken
-from app.core.services import IndexService
+from app.core.services import IndexService, SearchService
 from app.core.settings import Settings
 from app.core.store import SaveSchedule, vector_path
 from tests.helpers.fakes import FakeEmbedder
@@ -95,3 +96,36 @@ def test_an_idle_watch_saves_the_index_when_due_and_lets_go_of_the_models_batch_
         cancel.cancel()
         worker.join(30)
         service.close()
+
+
+class UnloadingFake(FakeEmbedder):
+    def __init__(self) -> None:
+        super().__init__()
+        self.idle_after: list[float] = []
+
+    def unload_when_idle(self, seconds: float) -> None:
+        self.idle_after.append(seconds)
+
+
+def test_services_that_load_their_own_model_unload_it_when_it_goes_unused(tmp_path, monkeypatch):
+    loaded: list[UnloadingFake] = []
+
+    def load(*args, **kwargs) -> UnloadingFake:
+        loaded.append(UnloadingFake())
+        return loaded[-1]
+
+    monkeypatch.setattr(services, "prepare_model", lambda *a: iter(()))
+    monkeypatch.setattr(services, "load_embedder", load)
+    paths = Paths.resolve(tmp_path / "home")
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("A note about the garden.")
+    settings = Settings(roots=(str(docs),))
+    with IndexService(paths, settings) as index:
+        index.sync()
+        with SearchService(paths, settings) as search:
+            assert search.search("garden")
+    assert [e.idle_after for e in loaded] == [[services.MODEL_IDLE_S]] * 2
+    given = UnloadingFake()
+    IndexService(paths, settings, embedder=given).close()  # an embedder handed in keeps what its owner set up
+    assert given.idle_after == []

@@ -12,6 +12,7 @@ import shutil
 import pytest
 from PySide6.QtGui import QIcon
 
+from app.core import llama_backend
 from app.core.paths import Paths
 from app.core.settings import Settings
 from app.main import build_app
@@ -30,6 +31,7 @@ def home(tmp_path, real_paths, real_gguf) -> Paths:
 
 
 def test_first_start_indexes_the_samples_and_answers_as_you_type(qtbot, home):
+    models_before = llama_backend.loaded_models()
     controller = build_app(home, Settings(), QIcon())
     controller.start(first_run=False)
     panel = controller.window.search
@@ -46,6 +48,7 @@ def test_first_start_indexes_the_samples_and_answers_as_you_type(qtbot, home):
             qtbot.keyClicks(panel.box, query)
         assert panel.current().path.name == name, query
         assert panel.preview.toPlainText().strip()
+    assert llama_backend.loaded_models() == models_before + 1  # indexing and searching share the weights
     controller.quit()
     qtbot.waitUntil(lambda: controller.done, timeout=60_000)
     controller.window.deleteLater()

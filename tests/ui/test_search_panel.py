@@ -9,8 +9,13 @@ from PySide6.QtCore import QObject, Qt, QUrl, Slot
 from PySide6.QtGui import QDesktopServices, QGuiApplication
 
 from app.core import opening
+from app.core.services import SearchService
 from app.ui.launch import start
+from app.ui.main_window import MainWindow
+from app.ui.quick_search import QuickSearch
 from app.ui.search_panel import SearchPanel
+from app.ui.workers import SearchClient
+from tests.helpers.fakes import FakeEmbedder
 
 
 class UrlCatcher(QObject):
@@ -192,3 +197,36 @@ def test_weaker_matches_are_counted_apart(qtbot, panel):
     panel._show(SearchRequest(100, panel.box.text().strip()), [dataclasses.replace(r, weak=True) for r in results],
                 12.0)
     assert panel.message.text().startswith("No strong match;")
+
+
+class WarmCounting(FakeEmbedder):
+    """Counts the search thread's requests to have the model loaded ahead of a query."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.warmed = 0
+
+    def warm(self) -> None:
+        self.warmed += 1
+
+
+def test_showing_a_search_box_has_the_search_thread_load_its_model_before_the_first_keystroke(qtbot, indexed):
+    paths, settings = indexed
+    embedder = WarmCounting()
+    client = SearchClient(lambda: SearchService(paths, settings, embedder))
+    try:
+        quick = QuickSearch(client)
+        qtbot.addWidget(quick)
+        quick.popup()  # no service open yet: the first query opens it with its model
+        qtbot.wait(100)
+        assert embedder.warmed == 0
+        type_query(qtbot, quick.panel, "rent")
+        quick.hide()
+        quick.popup()  # shown again later: the model may have been unloaded meanwhile
+        qtbot.waitUntil(lambda: embedder.warmed == 1, timeout=10_000)
+        window = MainWindow(client)
+        qtbot.addWidget(window)
+        window.focus_search()
+        qtbot.waitUntil(lambda: embedder.warmed == 2, timeout=10_000)
+    finally:
+        client.close()
