@@ -1,7 +1,7 @@
 """Search at scale: latency, recall, index size and memory; and the app at that scale: edits, bytes, memory.
 
     python bench/search.py [--sizes 100000,1000000] [--dims 256,768] [--edits 20] [--new-files 60]
-                           [--work DIR] [--skip-app] [--centers 1000]
+                           [--work DIR] [--skip-app] [--keep] [--centers 1000]
 
 Scale part (synthetic chunks, real query embeddings): for each size a catalog
 is filled once with N chunks whose vectors are random mixtures of three real
@@ -198,6 +198,7 @@ def main() -> int:
     p.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "gemseek-bench-search",
                    help="where the points' homes are made (on a disk: /proc/self/io counts no tmpfs writes)")
     p.add_argument("--skip-app", action="store_true")
+    p.add_argument("--keep", action="store_true", help="keep the points' homes (to run bench/search_app.py on again)")
     p.add_argument("--centers", type=int, default=1000,
                    help="real passages whose vectors the synthetic ones mix (embedded once, then kept in bench/out)")
     args = p.parse_args()
@@ -225,7 +226,8 @@ def main() -> int:
             results["scale"].append(r)
             OUT.parent.mkdir(parents=True, exist_ok=True)
             OUT.write_text(json.dumps(results, indent=2) + "\n")  # after every point: a long run keeps what it has
-        shutil.rmtree(home, ignore_errors=True)
+        if not args.keep:
+            shutil.rmtree(home, ignore_errors=True)
     print(f"wrote {OUT}")
     return 0
 
