@@ -20,6 +20,7 @@ import numpy as np
 
 from app.core.engine.config import EngineConfig
 from app.core.errors import GemseekError, TextTooLongError
+from app.core.memory import give_back
 
 if TYPE_CHECKING:
     from app.core.llama_backend import LlamaEncoder
@@ -263,6 +264,7 @@ class LlamaEmbedder:
                     continue
                 self._encoder.close()
                 self._encoder = None
+                give_back()  # the freed heap too, not only the weights
                 log.info("model unloaded after %.0f s unused", seconds)
 
     def close(self) -> None:

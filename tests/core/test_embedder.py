@@ -9,6 +9,7 @@ import time
 import numpy as np
 import pytest
 
+from app.core import embedder as embedder_module
 from app.core import llama_backend
 from app.core.embedder import LlamaEmbedder, document_prompt, pack_batches, query_prompt, truncate
 from app.core.errors import GemseekError, TextTooLongError
@@ -199,7 +200,10 @@ def test_embedders_of_one_file_share_one_native_model_and_can_embed_at_once(tiny
     assert llama_backend.loaded_models() == before
 
 
-def test_an_embedder_unused_for_a_while_unloads_its_model_and_loads_it_again_when_needed(tiny_gguf, tmp_path):
+def test_an_embedder_unused_for_a_while_unloads_its_model_and_loads_it_again_when_needed(tiny_gguf, tmp_path,
+                                                                                         monkeypatch):
+    trimmed = []
+    monkeypatch.setattr(embedder_module, "give_back", lambda: trimmed.append(1))
     before = llama_backend.loaded_models()
     own = tmp_path / "own.gguf"  # a file no other test has open
     shutil.copy(tiny_gguf("F16"), own)
@@ -213,6 +217,7 @@ def test_an_embedder_unused_for_a_while_unloads_its_model_and_loads_it_again_whe
             time.sleep(0.05)
         assert not e.loaded
         assert llama_backend.loaded_models() == before  # the weights are gone from the process
+        assert trimmed  # and the heap it freed
         np.testing.assert_allclose(e.embed_documents(TEXTS), want, atol=1e-6)  # back, with the same vectors
         assert e.reloads == 1
         while e.loaded and time.monotonic() < deadline:
