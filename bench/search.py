@@ -1,7 +1,8 @@
 """Search at scale: latency, recall, index size and memory; and the app at that scale: edits, bytes, memory.
 
     python bench/search.py [--sizes 100000,1000000] [--dims 256,768] [--edits 20] [--new-files 60]
-                           [--work DIR] [--skip-app] [--keep] [--centers 1000]
+                           [--work DIR] [--skip-app] [--skip-gui] [--keep]
+                           [--centers 1000]
 
 Scale part (synthetic chunks, real query embeddings): for each size a catalog
 is filled once with N chunks whose vectors are random mixtures of three real
@@ -16,11 +17,15 @@ HNSW recall@10 against exact search at the index dimension; bytes per chunk
 App part (bench/search_app.py, in a child process, real model, real watcher,
 on the same catalog and index): resident memory idle and at its peak while
 indexing and searching, edit-to-searchable p50/p95, bytes written per edit,
-the cost of a save and of a compaction. Needs a home with the model ready
-(GEMSEEK_HOME; its models folder is shared with the points' homes).
+the cost of a save and of a compaction. GUI part (bench/gui_memory.py, the real
+desktop app offscreen in a child process, on the same home): its resident
+memory idle with the model loaded, idle once the model is unloaded, and at its
+peak. Needs a home with the model ready (GEMSEEK_HOME; its models folder is
+shared with the points' homes).
 
 Writes bench/out/search.json (one entry per point under "scale"; the app
-part's figures under "app" in it; ``uptime`` load averages with each).
+part's figures under "app" in it, the GUI's under "gui"; ``uptime`` load
+averages with each).
 """
 
 from __future__ import annotations
@@ -172,6 +177,15 @@ def app_point(home: Path, dim: int, edits: int, new_files: int) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def gui_point(home: Path, dim: int) -> dict:
+    """bench/gui_memory.py on the point's home: the desktop app's own memory, idle and at its peak."""
+    out = subprocess.run([sys.executable, str(ROOT / "bench" / "gui_memory.py"), str(home), str(dim)],
+                         capture_output=True, text=True)
+    if out.returncode != 0:
+        raise SystemExit(f"bench/gui_memory.py failed:\n{out.stderr[-3000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
 def _recall(store, embedder, queries, dim: int) -> float:
     from app.core.embedder import truncate
 
@@ -198,6 +212,8 @@ def main() -> int:
     p.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "gemseek-bench-search",
                    help="where the points' homes are made (on a disk: /proc/self/io counts no tmpfs writes)")
     p.add_argument("--skip-app", action="store_true")
+    p.add_argument("--skip-gui", action="store_true",
+                   help="leave out the desktop app's own memory (bench/gui_memory.py)")
     p.add_argument("--keep", action="store_true", help="keep the points' homes (to run bench/search_app.py on again)")
     p.add_argument("--centers", type=int, default=1000,
                    help="real passages whose vectors the synthetic ones mix (embedded once, then kept in bench/out)")
@@ -223,6 +239,9 @@ def main() -> int:
             if not args.skip_app:
                 r["app"] = app_point(home, dim, args.edits, args.new_files)
                 print(json.dumps(r["app"]), flush=True)
+            if not args.skip_gui:
+                r["gui"] = gui_point(home, dim)
+                print(json.dumps(r["gui"]), flush=True)
             results["scale"].append(r)
             OUT.parent.mkdir(parents=True, exist_ok=True)
             OUT.write_text(json.dumps(results, indent=2) + "\n")  # after every point: a long run keeps what it has

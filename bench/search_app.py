@@ -1,16 +1,21 @@
 """One point of bench/search.py as the desktop app runs it: memory, edit to searchable, bytes written per edit.
 
-    python bench/search_app.py HOME DIM [--edits 20] [--new-files 60]
+    python bench/search_app.py HOME DIM [--edits 20] [--new-files 60] [--idle-s SECONDS]
 
 Run by bench/search.py in a child process of its own (so the peak resident
 memory is this scenario's only), on a home whose catalog already holds the
 point's synthetic passages (their small files under HOME/files) and a saved
 vector index. Like the app: an index service and a search service, each with
-its own model context, sharing one vector index through a VectorPool; the
-watcher started, then a full catch-up walk (every file found unchanged).
-Steps, each measured:
+its own model context on one shared model, sharing one vector index through a
+VectorPool, each unloading the model after --idle-s unused (the app's
+MODEL_IDLE_S by default); the watcher started, then a full catch-up walk (every
+file found unchanged). Steps, each measured:
 
-1. idle: both services open and caught up, every eval query answered once;
+1. idle: both services open and caught up, every eval query answered once
+   (``rss_mb_idle_model_loaded``); then, once both have gone --idle-s unused
+   and let the model go, ``rss_mb_idle``; then the search box is shown (the
+   model loads again) and a query answered: ``first_query_after_idle_ms``
+   (without the warm-up: ``cold_query_ms``);
 2. edits: one small file at a time is overwritten with text unlike any other,
    and the clock runs from the write until a search ranks it first; the bytes
    the process wrote (``/proc/self/io`` write_bytes: SQLite, its WAL, any save
@@ -99,8 +104,16 @@ def _wait_first(search, phrase: str, target: Path, limit: float = 60.0) -> float
     return limit
 
 
-def run(home: Path, dim: int, edits: int, new_files: int) -> dict:
+def _wait_unloaded(embedders, limit: float) -> float:
+    started = time.perf_counter()
+    while any(e.loaded for e in embedders) and time.perf_counter() - started < limit:
+        time.sleep(0.5)
+    return time.perf_counter() - started
+
+
+def run(home: Path, dim: int, edits: int, new_files: int, idle_s: float) -> dict:
     from app.core import settings as settings_mod
+    from app.core.llama_backend import loaded_models
     from app.core.paths import Paths
     from app.core.progress import CancelToken
     from app.core.services import QUERY_BATCH_TOKENS, IndexService, SearchService
@@ -126,6 +139,9 @@ def run(home: Path, dim: int, edits: int, new_files: int) -> dict:
     rss["index_service"] = _status("VmRSS")
     second = open_embedder(paths, settings, QUERY_BATCH_TOKENS)  # as SearchService opens its own
     rss["second_model"] = _status("VmRSS")
+    models = loaded_models()
+    for e in (service.embedder, second):
+        e.unload_when_idle(idle_s)
     search = SearchService(paths, settings, second, pool=pool)
     rss["search_service"] = _status("VmRSS")
     open_s = time.perf_counter() - opened
@@ -146,7 +162,22 @@ def run(home: Path, dim: int, edits: int, new_files: int) -> dict:
         search.search(q, 10)
     gc.collect()
     time.sleep(2)
+    idle_loaded = _status("VmRSS")
+    unloading_s = _wait_unloaded([service.embedder, second], idle_s + 60)
+    time.sleep(1)
     idle = _status("VmRSS")
+    t = time.perf_counter()
+    search.warm()  # the search box is shown
+    warm_s = time.perf_counter() - t
+    time.sleep(0.5)  # the user types
+    t = time.perf_counter()
+    search.search("weekly meeting garden report", 10)
+    first_query_ms = (time.perf_counter() - t) * 1000
+    for e in (second, service.embedder):
+        e.unload()  # as after the idle time again, without waiting for it
+    t = time.perf_counter()
+    search.search("weekly meeting garden report", 10)
+    cold_query_ms = (time.perf_counter() - t) * 1000
 
     before = _written()
     waits = []
@@ -204,7 +235,11 @@ def run(home: Path, dim: int, edits: int, new_files: int) -> dict:
     return {
         "dim": dim, "entries": entries, "open_s": round(open_s, 1), "catch_up_s": round(catch_up_s, 1),
         "rss_mb_opening": {k: round(v) for k, v in rss.items()},
-        "rss_mb_idle": round(idle), "rss_mb_peak": round(_status("VmHWM")),
+        "native_models_loaded": models,
+        "rss_mb_idle_model_loaded": round(idle_loaded), "rss_mb_idle": round(idle),
+        "idle_s": idle_s, "unloaded_after_s": round(unloading_s, 1), "warm_s": round(warm_s, 2),
+        "first_query_after_idle_ms": round(first_query_ms, 1), "cold_query_ms": round(cold_query_ms, 1),
+        "rss_mb_peak": round(_status("VmHWM")),
         "edit_to_searchable_s": [round(w, 2) for w in waits],
         "edit_to_searchable_p50_s": round(statistics.median(waits), 2),
         "edit_to_searchable_p95_s": round(_p95(waits), 2),
@@ -233,8 +268,13 @@ def main() -> int:
     p.add_argument("dim", type=int)
     p.add_argument("--edits", type=int, default=20)
     p.add_argument("--new-files", type=int, default=60)
+    p.add_argument("--idle-s", type=float, default=None, help="unload the model after this long unused "
+                   "(default: the app's MODEL_IDLE_S)")
     args = p.parse_args()
-    print(json.dumps(run(args.home, args.dim, args.edits, args.new_files)), flush=True)
+    from app.core.services import MODEL_IDLE_S
+
+    idle_s = MODEL_IDLE_S if args.idle_s is None else args.idle_s
+    print(json.dumps(run(args.home, args.dim, args.edits, args.new_files, idle_s)), flush=True)
     return 0
 
 
