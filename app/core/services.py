@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
@@ -147,10 +148,12 @@ class IndexService:
         With ``catch_up``, the watcher starts first and a full sync follows, so
         nothing changed in between is missed; ``(None, status)`` is yielded
         when that sync is done. While no change comes, the vector index is
-        saved when its schedule says so, and the model's batch memory is let go.
+        saved when its schedule says so, and the model's batch memory is let go;
+        when one comes, a model unloaded meanwhile is loaded while the watcher
+        lets the change settle.
         """
         cancel = cancel or CancelToken()
-        with Watcher(self.roots, excludes=excludes(self.settings, self.paths)) as watcher:
+        with Watcher(self.roots, excludes=excludes(self.settings, self.paths), on_change=self._get_ready) as watcher:
             if catch_up:
                 self.sync(cancel=cancel)
                 yield None, watcher.status()
@@ -162,6 +165,11 @@ class IndexService:
                     continue
                 self.sync(changed=batch.paths, rescan=batch.rescan, cancel=cancel)
                 yield batch, watcher.status()
+
+    def _get_ready(self) -> None:
+        """A change is coming (the watcher waits for it to settle): load the model meanwhile if it was unloaded."""
+        if not getattr(self.embedder, "loaded", True):
+            threading.Thread(target=self.embedder.warm, name="model-warm", daemon=True).start()
 
     def close(self) -> None:
         self.indexer.close()

@@ -21,7 +21,7 @@ import os
 import queue
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -106,6 +106,9 @@ class Watcher:
         max_paths: a batch with more entries than this becomes a rescan of the
             root(s) with the most changes.
         poll_interval: seconds between rescans of a root that cannot be watched.
+        on_change: called on the watcher thread when a change arrives after a
+            quiet time (a batch begins gathering): a chance to get ready for
+            indexing during the debounce. It must return at once.
     """
 
     def __init__(
@@ -117,6 +120,7 @@ class Watcher:
         max_delay: float = 5.0,
         max_paths: int = 5000,
         poll_interval: float = 60.0,
+        on_change: Callable[[], None] | None = None,
     ) -> None:
         if debounce < 0 or max_delay < debounce or max_paths < 1 or poll_interval <= 0:
             raise ValueError("need 0 <= debounce <= max_delay, max_paths >= 1, poll_interval > 0")
@@ -127,6 +131,7 @@ class Watcher:
         self._max_delay = max_delay
         self._max_paths = max_paths
         self._poll_interval = poll_interval
+        self._on_change = on_change
         self._check_interval = min(poll_interval, _MAX_CHECK_INTERVAL)
         self._inbox: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._lock = threading.Condition()  # guards _state, _ready and every root's mode
@@ -243,9 +248,14 @@ class Watcher:
         return due - time.monotonic()
 
     def _touch(self, now: float) -> None:
+        self._last_at = now
         if self._first_at is None:
             self._first_at = now
-        self._last_at = now
+            if self._on_change is not None:
+                try:
+                    self._on_change()
+                except Exception:  # getting ready is a nicety; the batch comes all the same
+                    log.exception("watcher: the change callback failed")
 
     def _emit_if_due(self, now: float) -> None:
         if self._first_at is None:

@@ -129,3 +129,56 @@ def test_services_that_load_their_own_model_unload_it_when_it_goes_unused(tmp_pa
     given = UnloadingFake()
     IndexService(paths, settings, embedder=given).close()  # an embedder handed in keeps what its owner set up
     assert given.idle_after == []
+
+
+class UnloadedFake(FakeEmbedder):
+    """A model unloaded while idle: ``warm`` loads it (slowly), and embedding notes when it ran."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.loaded = True
+        self.events: list[str] = []
+
+    def warm(self) -> None:
+        self.events.append("warm")
+        time.sleep(0.3)
+        self.loaded = True
+
+    def embed_documents(self, texts, titles=None, *, full=False):
+        self.events.append("embed")
+        return super().embed_documents(texts, titles, full=full)
+
+
+def test_a_change_after_the_model_was_unloaded_loads_it_while_the_watcher_lets_the_change_settle(tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("A note about the garden.")
+    embedder = UnloadedFake()
+    service = IndexService(Paths.resolve(tmp_path / "home"), Settings(roots=(str(docs),)), embedder=embedder)
+    cancel, caught_up, batches = CancelToken(), threading.Event(), []
+
+    def watch() -> None:
+        for batch, _ in service.watch(cancel, poll=0.1):
+            if batch is None:
+                caught_up.set()
+            else:
+                batches.append(batch)
+
+    worker = threading.Thread(target=watch)
+    worker.start()
+    try:
+        assert caught_up.wait(30)
+        assert "warm" not in embedder.events  # loaded: nothing to do
+        embedder.loaded = False  # the idle time passed
+        embedder.events.clear()
+        (docs / "b.txt").write_text("Water the tomatoes in May.")
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and not batches:
+            threading.Event().wait(0.05)
+        assert batches
+        assert embedder.events[:2] == ["warm", "embed"]  # the load began before the batch was handed out
+        assert embedder.events.count("warm") == 1
+    finally:
+        cancel.cancel()
+        worker.join(30)
+        service.close()
