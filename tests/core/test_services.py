@@ -15,15 +15,9 @@ from app.core.store import SaveSchedule, vector_path
 from tests.helpers.fakes import FakeEmbedder
 
 
-def test_with_its_home_inside_an_indexed_folder_an_idle_watch_stays_idle(tmp_path):
-    docs = tmp_path / "Documents"
-    docs.mkdir()
-    (docs / "letter.txt").write_text("Dear tenant, the monthly rent increases by five percent.")
-    paths = Paths.resolve(docs / "gemseek-home")  # --home inside a root, like ~/Library on macOS
-    settings = Settings(roots=(str(docs),), skip_types=("code",))
-    service = IndexService(paths, settings, embedder=FakeEmbedder())
-    cancel = CancelToken()
-    batches, caught_up = [], threading.Event()
+def watching(service: IndexService, cancel: CancelToken) -> tuple[threading.Thread, threading.Event, list]:
+    """``service.watch`` running on a thread: the thread, an event set once caught up, and the batches indexed."""
+    caught_up, batches = threading.Event(), []
 
     def watch() -> None:
         for batch, _ in service.watch(cancel, poll=0.1):
@@ -34,6 +28,18 @@ def test_with_its_home_inside_an_indexed_folder_an_idle_watch_stays_idle(tmp_pat
 
     worker = threading.Thread(target=watch)
     worker.start()
+    return worker, caught_up, batches
+
+
+def test_with_its_home_inside_an_indexed_folder_an_idle_watch_stays_idle(tmp_path):
+    docs = tmp_path / "Documents"
+    docs.mkdir()
+    (docs / "letter.txt").write_text("Dear tenant, the monthly rent increases by five percent.")
+    paths = Paths.resolve(docs / "gemseek-home")  # --home inside a root, like ~/Library on macOS
+    settings = Settings(roots=(str(docs),), skip_types=("code",))
+    service = IndexService(paths, settings, embedder=FakeEmbedder())
+    cancel = CancelToken()
+    worker, caught_up, batches = watching(service, cancel)
     try:
         assert caught_up.wait(30)
         generation = service.store.catalog.generation()
@@ -74,15 +80,8 @@ def test_an_idle_watch_saves_the_index_when_due_and_lets_go_of_the_models_batch_
     embedder = ReleasingFake()
     service = IndexService(paths, Settings(roots=(str(docs),)), embedder=embedder)
     side = vector_path(paths, 768).with_name("vectors-768.hnsw.json")
-    cancel, caught_up = CancelToken(), threading.Event()
-
-    def watch() -> None:
-        for batch, _ in service.watch(cancel, poll=0.1):
-            if batch is None:
-                caught_up.set()
-
-    worker = threading.Thread(target=watch)
-    worker.start()
+    cancel = CancelToken()
+    worker, caught_up, _ = watching(service, cancel)
     try:
         assert caught_up.wait(30)
         assert json.loads(side.read_text())["count"] == 0  # too few changes for the app's schedule: not saved
@@ -155,17 +154,8 @@ def test_a_change_after_the_model_was_unloaded_loads_it_while_the_watcher_lets_t
     (docs / "a.txt").write_text("A note about the garden.")
     embedder = UnloadedFake()
     service = IndexService(Paths.resolve(tmp_path / "home"), Settings(roots=(str(docs),)), embedder=embedder)
-    cancel, caught_up, batches = CancelToken(), threading.Event(), []
-
-    def watch() -> None:
-        for batch, _ in service.watch(cancel, poll=0.1):
-            if batch is None:
-                caught_up.set()
-            else:
-                batches.append(batch)
-
-    worker = threading.Thread(target=watch)
-    worker.start()
+    cancel = CancelToken()
+    worker, caught_up, batches = watching(service, cancel)
     try:
         assert caught_up.wait(30)
         assert "warm" not in embedder.events  # loaded: nothing to do
