@@ -233,11 +233,9 @@ class LlamaEmbedder:
         """Unload the model unless it is in use (its weights leave this process unless another embedder shares
         them); the next call loads it again. True if it was unloaded."""
         with self._state:
-            if self._encoder is None or self._users:
+            if self._users:
                 return False
-            self._encoder.close()
-            self._encoder = None
-            return True
+            return self._drop_encoder()
 
     @property
     def loaded(self) -> bool:
@@ -262,15 +260,20 @@ class LlamaEmbedder:
                 if self._users or left > 0:
                     self._state.wait(left if left > 0 else seconds)
                     continue
-                self._encoder.close()
-                self._encoder = None
+                self._drop_encoder()
                 give_back()  # the freed heap too, not only the weights
                 log.info("model unloaded after %.0f s unused", seconds)
 
     def close(self) -> None:
         with self._lock, self._state:
             self._closed = True
-            if self._encoder is not None:
-                self._encoder.close()
-                self._encoder = None
+            self._drop_encoder()
             self._state.notify_all()
+
+    def _drop_encoder(self) -> bool:
+        """Close the encoder (its context, and its hold on the model) if there is one; the caller holds _state."""
+        if self._encoder is None:
+            return False
+        self._encoder.close()
+        self._encoder = None
+        return True

@@ -103,8 +103,7 @@ class LlamaEncoder:
         _install_log_hook()
         if not Path(path).is_file():
             raise GemseekError(f"model file not found: {path}")
-        self._model_key = _MODELS.acquire(Path(path), gpu_layers, extra_bufts, tuple(cpu_tensors))
-        self._model = _MODELS.model(self._model_key)
+        self._model_key, self._model = _MODELS.acquire(Path(path), gpu_layers, extra_bufts, tuple(cpu_tensors))
         self._vocab = llama_cpp.llama_model_get_vocab(self._model)
         self.n_embd = llama_cpp.llama_model_n_embd_out(self._model) or llama_cpp.llama_model_n_embd(self._model)
         self.n_ctx = min(n_ctx, llama_cpp.llama_model_n_ctx_train(self._model))
@@ -241,7 +240,8 @@ class _SharedModels:
         self._open: dict[tuple, list] = {}  # key -> [model, users, overrides kept alive]
 
     def acquire(self, path: Path, gpu_layers: int, extra_bufts: bool, cpu_tensors: tuple[str, ...]) -> tuple:
-        """A key for the model of ``path`` loaded with these options (loading it unless loaded); release it later."""
+        """The model of ``path`` loaded with these options (loading it unless loaded) and its key, to release it
+        with later."""
         st = path.stat()
         key = (os.path.realpath(path), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, gpu_layers, extra_bufts,
                cpu_tensors)
@@ -259,11 +259,7 @@ class _SharedModels:
                     raise GemseekError(f"llama.cpp could not load {path} (see the log for details)")
                 entry = self._open[key] = [model, 0, overrides]
             entry[1] += 1
-        return key
-
-    def model(self, key: tuple):
-        with self._lock:
-            return self._open[key][0]
+        return key, entry[0]
 
     def release(self, key: tuple) -> None:
         """One user fewer; the last one frees the model."""

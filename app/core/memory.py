@@ -11,10 +11,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import functools
-import logging
 import sys
-
-log = logging.getLogger(__name__)
 
 
 @functools.cache
