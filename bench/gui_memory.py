@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -34,14 +33,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+from bench.shared import run_child, status_mb
+
 OUT = ROOT / "bench" / "out" / "gui_memory.json"
-
-
-def _status(field: str) -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1]) / 1024
-    return 0.0
 
 
 def _steps(controller, queries: list[str], report: dict):
@@ -64,7 +58,12 @@ def _steps(controller, queries: list[str], report: dict):
     answers: list[float] = []
     panel.searched.connect(lambda request, count, ms: answers.append(ms))
     started = time.monotonic()
-    yield from until(lambda: window.status.state == "watching", 1800, "the catch-up")
+    def caught_up() -> bool:
+        if controller.indexing.state == "failed":  # e.g. another process indexes this home
+            raise RuntimeError(f"indexing failed: {window.status.files.text()}")
+        return window.status.state == "watching"
+
+    yield from until(caught_up, 1800, "the catch-up")
     report["caught_up_s"] = round(time.monotonic() - started, 1)
     for q in queries:
         n = len(answers)
@@ -75,11 +74,11 @@ def _steps(controller, queries: list[str], report: dict):
     report["native_models_loaded"] = llama_backend.loaded_models()
     last = time.monotonic()
     yield from pause(2)
-    report["rss_mb_idle_model_loaded"] = round(_status("VmRSS"))
+    report["rss_mb_idle_model_loaded"] = round(status_mb("VmRSS"))
     yield from until(lambda: llama_backend.loaded_models() == 0, MODEL_IDLE_S + 120, "the model to be unloaded")
     report["unloaded_after_s"] = round(time.monotonic() - last, 1)
     yield from pause(1)
-    report["rss_mb_idle"] = round(_status("VmRSS"))
+    report["rss_mb_idle"] = round(status_mb("VmRSS"))
     shown = time.monotonic()
     controller.show_quick()
     yield from until(lambda: llama_backend.loaded_models() == 1, 120, "the model to be loaded again")
@@ -93,7 +92,7 @@ def _steps(controller, queries: list[str], report: dict):
     quick.search_now()
     yield from until(lambda: bool(got), 120, "the first answer after idle")
     report["first_query_after_idle_ms"] = round((time.perf_counter() - t) * 1000, 1)
-    report["rss_mb_peak"] = round(_status("VmHWM"))
+    report["rss_mb_peak"] = round(status_mb("VmHWM"))
     report["model_idle_s"] = MODEL_IDLE_S
 
 
@@ -104,7 +103,7 @@ def child(home: Path, queries: int) -> int:
     from app.main import run_gui
     from bench.corpus import eval_queries
 
-    report: dict = {"rss_mb_start": round(_status("VmRSS"))}
+    report: dict = {"rss_mb_start": round(status_mb("VmRSS"))}
     timer = QTimer()
 
     def ready(controller) -> None:
@@ -150,12 +149,8 @@ def main() -> int:
     if args.child:
         return child(args.home, args.queries)
     prepare(args.home, args.dim)
-    out = subprocess.run([sys.executable, str(Path(__file__).resolve()), str(args.home), str(args.dim),
-                          "--queries", str(args.queries), "--child"], capture_output=True, text=True, cwd=ROOT)
-    lines = out.stdout.strip().splitlines()
-    if out.returncode != 0 or not lines:
-        raise SystemExit(f"the app child failed ({out.returncode}):\n{out.stderr[-3000:]}")
-    report = {"dim": args.dim, **json.loads(lines[-1]), "load": os.getloadavg()}
+    app = run_child(str(Path(__file__).resolve()), [str(args.home), str(args.dim), "--queries", str(args.queries)])
+    report = {"dim": args.dim, **app, "load": os.getloadavg()}
     print(json.dumps(report), flush=True)
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(report, indent=2) + "\n")

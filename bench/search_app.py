@@ -49,20 +49,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.corpus import eval_queries
-from bench.shared import open_embedder
+from bench.shared import open_embedder, status_mb
 
 PHRASES = ["a purple elephant plays the violin", "quantum tomato soup recipe for astronauts",
            "the lighthouse keeper's lost umbrella", "volcano insurance claim for a bakery",
            "origami instructions for a paper dinosaur", "a submarine made of cardboard boxes",
            "the accordion tuning guide for penguins", "haunted lawnmower repair manual",
            "marathon training plan for tortoises", "jellyfish knitting pattern in blue wool"]
-
-
-def _status(field: str) -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1]) / 1024
-    return 0.0
 
 
 def _written() -> int:
@@ -82,10 +75,10 @@ class Sampler(threading.Thread):
 
     def run(self) -> None:
         while not self.stop.wait(0.02):
-            self.samples.append((time.monotonic(), _status("VmRSS")))
+            self.samples.append((time.monotonic(), status_mb("VmRSS")))
 
     def peak(self, since: float) -> float:
-        return max((mb for t, mb in self.samples if t >= since), default=_status("VmRSS"))
+        return max((mb for t, mb in self.samples if t >= since), default=status_mb("VmRSS"))
 
 
 def _p95(values: list[float]) -> float:
@@ -133,17 +126,17 @@ def run(home: Path, dim: int, edits: int, new_files: int, idle_s: float) -> dict
     pool = VectorPool()
     opened = time.perf_counter()
     steps: list[float] = []  # when indexing reported progress: where an index thread could answer a search
-    rss = {"start": _status("VmRSS")}
+    rss = {"start": status_mb("VmRSS")}
     service = IndexService(paths, settings, on_progress=lambda p: steps.append(time.monotonic()),
                            embedder=open_embedder(paths, settings), pool=pool)
-    rss["index_service"] = _status("VmRSS")
+    rss["index_service"] = status_mb("VmRSS")
     second = open_embedder(paths, settings, QUERY_BATCH_TOKENS)  # as SearchService opens its own
-    rss["second_model"] = _status("VmRSS")
+    rss["second_model"] = status_mb("VmRSS")
     models = loaded_models()
     for e in (service.embedder, second):
         e.unload_when_idle(idle_s)
     search = SearchService(paths, settings, second, pool=pool)
-    rss["search_service"] = _status("VmRSS")
+    rss["search_service"] = status_mb("VmRSS")
     open_s = time.perf_counter() - opened
     cancel = CancelToken()
     caught_up = threading.Event()
@@ -162,10 +155,10 @@ def run(home: Path, dim: int, edits: int, new_files: int, idle_s: float) -> dict
         search.search(q, 10)
     gc.collect()
     time.sleep(2)
-    idle_loaded = _status("VmRSS")
+    idle_loaded = status_mb("VmRSS")
     unloading_s = _wait_unloaded([service.embedder, second], idle_s + 60)
     time.sleep(1)
-    idle = _status("VmRSS")
+    idle = status_mb("VmRSS")
     t = time.perf_counter()
     search.warm()  # the search box is shown
     warm_s = time.perf_counter() - t
@@ -239,7 +232,7 @@ def run(home: Path, dim: int, edits: int, new_files: int, idle_s: float) -> dict
         "rss_mb_idle_model_loaded": round(idle_loaded), "rss_mb_idle": round(idle),
         "idle_s": idle_s, "unloaded_after_s": round(unloading_s, 1), "warm_s": round(warm_s, 2),
         "first_query_after_idle_ms": round(first_query_ms, 1), "cold_query_ms": round(cold_query_ms, 1),
-        "rss_mb_peak": round(_status("VmHWM")),
+        "rss_mb_peak": round(status_mb("VmHWM")),
         "edit_to_searchable_s": [round(w, 2) for w in waits],
         "edit_to_searchable_p50_s": round(statistics.median(waits), 2),
         "edit_to_searchable_p95_s": round(_p95(waits), 2),

@@ -27,6 +27,14 @@ def shared_dir() -> Path:
     )
 
 
+def status_mb(field: str) -> float:
+    """A memory figure of this process from ``/proc/self/status`` (``VmRSS``, ``VmHWM``), in MB; 0 if absent."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
 def run_child(script: str, args: list[str], env: dict | None = None) -> dict:
     """Run ``script --child ARGS`` in a fresh interpreter and return the JSON on its last line."""
     out = subprocess.run(
