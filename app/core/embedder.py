@@ -164,10 +164,10 @@ class LlamaEmbedder:
                 self._users -= 1
                 self._last_use = time.monotonic()
 
-    def reconfigure(self, *, threads: int, flash_attn: bool) -> None:
+    def reconfigure(self, *, threads: int, flash_attn: bool, streams: int = 1) -> None:
         """Decode with other context settings from now on (the probe tries several on one loaded model)."""
         with self._lock, self._using() as enc:
-            enc.reconfigure(threads=threads, flash_attn=flash_attn)
+            enc.reconfigure(threads=threads, flash_attn=flash_attn, streams=streams)
 
     def tokenize(self, text: str) -> list[int]:
         """Token ids of an already prompted text, BOS and EOS included.
@@ -218,8 +218,9 @@ class LlamaEmbedder:
                         f"text {i} is {len(toks)} tokens long with its prompt; "
                         f"the model reads at most {enc.n_ctx}"
                     )
-            for batch in pack_batches([len(t) for t in tokens], enc.batch_tokens, enc.max_seqs):
-                out[batch] = enc.encode([tokens[i] for i in batch])
+            batches = pack_batches([len(t) for t in tokens], enc.batch_tokens, enc.max_seqs)
+            for batch, vecs in zip(batches, enc.encode_batches([[tokens[i] for i in b] for b in batches])):
+                out[batch] = vecs
         return truncate(out, dimension)
 
     def release_buffers(self) -> None:

@@ -24,7 +24,7 @@ import numpy as np
 from app.core.errors import GemseekError
 from app.core.gguf_layout import tensor_span
 from app.core.llama_libs import cpu_buffer_type, load_backends
-from app.core.resident import ReleasablePages
+from app.core.resident import ReleasablePages, drop_scratch
 
 log = logging.getLogger(__name__)
 
@@ -62,13 +62,20 @@ def _install_log_hook() -> None:
 class LlamaEncoder:
     """Tokenize texts and compute their pooled embeddings with llama.cpp.
 
-    llama.cpp reserves (and clears) an output buffer of vocabulary size, 1 MB
-    for EmbeddingGemma, for every token of a batch, and keeps it for the life
-    of the context. So the standing context is sized for ``batch_tokens``; a
-    longer text gets a context of its own, and the standing one is dropped
-    while it runs so the two buffers never add up (creating a context takes
-    about 10 ms). Peak memory is thus the model plus ~1 MB per token of the
-    largest batch.
+    llama.cpp reserves (and clears, so it becomes resident) a logits buffer of
+    vocabulary size, 1 MB for EmbeddingGemma, for every token of a batch, and
+    keeps it for the life of the context, though an embedding model never
+    writes it. So a standing context is sized for ``batch_tokens`` and made
+    with its buffer at full size, which is then dropped from resident memory
+    at once (:func:`~app.core.resident.drop_scratch`); contexts are made one
+    at a time, so only one such buffer is ever resident. A longer text gets a
+    context of its own (creating one takes about 10 ms), one at a time too.
+
+    With ``streams`` > 1, :meth:`encode_batches` decodes that many batches at
+    once, each on its own context with its share of the threads: on two cores,
+    two one-thread streams embed ~35 % more tokens per second than one
+    two-thread stream (bench/RESULTS.md). A single batch (a query) uses all
+    the threads.
 
     Args:
         path: a GGUF embedding model.
@@ -76,15 +83,13 @@ class LlamaEncoder:
         threads: CPU threads for decoding.
         batch_tokens: the size of an ordinary batch, in tokens.
         max_seqs: the most texts packed into one batch.
+        streams: how many batches :meth:`encode_batches` decodes at once.
         extra_bufts: let llama.cpp put weights in its extra CPU buffer types
             (AMX, repacked layouts); off keeps every weight in the plain CPU buffer.
         flash_attn: use flash attention.
         gpu_layers: layers to offload to a GPU (0: none; 999: all).
         cpu_tensors: regular expressions of tensor names kept in the plain CPU
             buffer even when extra buffer types are on.
-
-    Which of these a machine can use is the engine probe's business
-    (:mod:`app.core.engine`): some builds crash on some CPUs with some of them.
     """
 
     def __init__(
@@ -95,6 +100,7 @@ class LlamaEncoder:
         batch_tokens: int = 256,
         max_seqs: int = 16,
         *,
+        streams: int = 1,
         extra_bufts: bool = True,
         flash_attn: bool = True,
         gpu_layers: int = 0,
@@ -105,23 +111,32 @@ class LlamaEncoder:
             raise GemseekError(f"model file not found: {path}")
         self._model_key, self._model = _MODELS.acquire(Path(path), gpu_layers, extra_bufts, tuple(cpu_tensors))
         self._vocab = llama_cpp.llama_model_get_vocab(self._model)
+        self._logit_row_bytes = 4 * llama_cpp.llama_vocab_n_tokens(self._vocab)
         self.n_embd = llama_cpp.llama_model_n_embd_out(self._model) or llama_cpp.llama_model_n_embd(self._model)
         self.n_ctx = min(n_ctx, llama_cpp.llama_model_n_ctx_train(self._model))
         self.batch_tokens = min(batch_tokens, self.n_ctx)
         self.max_seqs = min(max_seqs, llama_cpp.llama_max_parallel_sequences())
         self.threads = max(1, threads)
+        self.streams = max(1, min(streams, self.threads))
         self.flash_attn = flash_attn
-        self._ctx = None
-        self._batch = llama_cpp.llama_batch_init(self.n_ctx, 0, 1)
+        self._ctxs: list = [None] * self.streams  # each stream's standing context
+        self._batches = [llama_cpp.llama_batch_init(self.n_ctx, 0, 1) for _ in range(self.streams)]
+        self._making = threading.Lock()  # one context made (its logits buffer resident) at a time
+        self._long = threading.Lock()  # one long text's context at a time
         self._closed = False
         self._lookup = _token_table_pages(Path(path))
         self._lookup.release()
 
-    def reconfigure(self, *, threads: int, flash_attn: bool) -> None:
+    def reconfigure(self, *, threads: int, flash_attn: bool, streams: int = 1) -> None:
         """Use other context settings from the next batch on (the model stays loaded)."""
-        self._free_context()
+        self._free_contexts()
+        for b in self._batches:
+            llama_cpp.llama_batch_free(b)
         self.threads = max(1, threads)
+        self.streams = max(1, min(streams, self.threads))
         self.flash_attn = flash_attn
+        self._ctxs = [None] * self.streams
+        self._batches = [llama_cpp.llama_batch_init(self.n_ctx, 0, 1) for _ in range(self.streams)]
 
     def _new_context(self, tokens: int):
         cparams = llama_cpp.llama_context_default_params()
@@ -129,7 +144,9 @@ class LlamaEncoder:
         # n_ubatch must equal n_batch: an encoder needs each text whole in one ubatch,
         # and llama.cpp aborts the process (GGML_ASSERT) otherwise.
         cparams.n_batch = cparams.n_ubatch = tokens
-        cparams.n_seq_max = self.max_seqs
+        # llama.cpp sizes its first logits buffer by this: as large as a batch (where it can), so that
+        # the buffer is made, cleared and dropped here, not grown and cleared again by a later batch
+        cparams.n_seq_max = max(self.max_seqs, min(tokens, llama_cpp.llama_max_parallel_sequences()))
         cparams.n_threads = cparams.n_threads_batch = self.threads
         cparams.embeddings = True
         cparams.pooling_type = llama_cpp.LLAMA_POOLING_TYPE_MEAN
@@ -137,10 +154,18 @@ class LlamaEncoder:
             llama_cpp.LLAMA_FLASH_ATTN_TYPE_ENABLED if self.flash_attn else llama_cpp.LLAMA_FLASH_ATTN_TYPE_DISABLED
         )
         cparams.kv_unified = True
-        ctx = llama_cpp.llama_init_from_model(self._model, cparams)
-        if not ctx:
-            raise GemseekError("llama.cpp could not create a context for the model")
+        with self._making:
+            ctx = llama_cpp.llama_init_from_model(self._model, cparams)
+            if not ctx:
+                raise GemseekError("llama.cpp could not create a context for the model")
+            self._drop_logits(ctx, cparams.n_seq_max)
         return ctx
+
+    def _drop_logits(self, ctx, outputs: int) -> None:
+        """Drop the context's logits buffer (at least ``outputs`` rows of it) from resident memory."""
+        base = llama_cpp.llama_get_logits(ctx)
+        if base:
+            drop_scratch(ctypes.cast(base, ctypes.c_void_p).value or 0, outputs * self._logit_row_bytes)
 
     # -- tokens -----------------------------------------------------------
     def tokenize(self, text: str) -> list[int]:
@@ -164,34 +189,74 @@ class LlamaEncoder:
         The caller keeps the total token count within ``n_ctx`` and the
         count of sequences within ``max_seqs``.
         """
+        return self._encode_on(0, sequences, self.threads)
+
+    def encode_batches(self, batches: Sequence[Sequence[Sequence[int]]]) -> list[np.ndarray]:
+        """:meth:`encode` of each batch, ``streams`` batches at a time (each on a thread of its own)."""
+        if self.streams == 1 or len(batches) < 2:
+            return [self.encode(b) for b in batches]
+        out: list = [None] * len(batches)
+        pending = iter(range(len(batches)))
+        take = threading.Lock()
+        errors: list[BaseException] = []
+        threads = max(1, self.threads // self.streams)
+
+        def stream(slot: int) -> None:
+            while not errors:
+                with take:
+                    i = next(pending, None)
+                if i is None:
+                    return
+                try:
+                    out[i] = self._encode_on(slot, batches[i], threads)
+                except BaseException as exc:  # handed to the caller below
+                    errors.append(exc)
+                    return
+
+        helpers = [threading.Thread(target=stream, args=(k,), name=f"embed-stream-{k}", daemon=True)
+                   for k in range(1, min(self.streams, len(batches)))]
+        for t in helpers:
+            t.start()
+        stream(0)
+        for t in helpers:
+            t.join()
+        if errors:
+            raise errors[0]
+        return out
+
+    def _encode_on(self, slot: int, sequences: Sequence[Sequence[int]], threads: int) -> np.ndarray:
         total = sum(len(s) for s in sequences)
         if total > self.n_ctx or len(sequences) > self.max_seqs:
             raise ValueError(f"batch of {len(sequences)} sequences / {total} tokens is too large")
         try:
             if total <= self.batch_tokens:
-                if not self._ctx:
-                    self._ctx = self._new_context(self.batch_tokens)
-                return self._decode(self._ctx, sequences, total)
-            self._free_context()
-            ctx = self._new_context(-(-total // 64) * 64)
-            try:
-                return self._decode(ctx, sequences, total)
-            finally:
-                llama_cpp.llama_free(ctx)
+                if not self._ctxs[slot]:
+                    self._ctxs[slot] = self._new_context(self.batch_tokens)
+                return self._decode(self._ctxs[slot], self._batches[slot], sequences, total, threads)
+            with self._long:
+                self._free_context(slot)
+                ctx = self._new_context(-(-total // 64) * 64)
+                try:
+                    return self._decode(ctx, self._batches[slot], sequences, total, threads)
+                finally:
+                    llama_cpp.llama_free(ctx)
         finally:
             self._lookup.release()  # the rows this batch read need not stay resident
 
     def release_context(self) -> None:
-        """Drop the standing context and its output buffer; the next batch makes a new one."""
-        self._free_context()
+        """Drop the standing contexts and their buffers; the next batch makes new ones."""
+        self._free_contexts()
 
-    def _free_context(self) -> None:
-        if self._ctx:
-            llama_cpp.llama_free(self._ctx)
-            self._ctx = None
+    def _free_contexts(self) -> None:
+        for slot in range(len(self._ctxs)):
+            self._free_context(slot)
 
-    def _decode(self, ctx, sequences: Sequence[Sequence[int]], total: int) -> np.ndarray:
-        b = self._batch
+    def _free_context(self, slot: int) -> None:
+        if self._ctxs[slot]:
+            llama_cpp.llama_free(self._ctxs[slot])
+            self._ctxs[slot] = None
+
+    def _decode(self, ctx, b, sequences: Sequence[Sequence[int]], total: int, threads: int) -> np.ndarray:
         i = 0
         for seq_id, seq in enumerate(sequences):
             for pos, tok in enumerate(seq):
@@ -202,6 +267,7 @@ class LlamaEncoder:
                 b.logits[i] = True
                 i += 1
         b.n_tokens = total
+        llama_cpp.llama_set_n_threads(ctx, threads, threads)
         rc = llama_cpp.llama_decode(ctx, b)
         if rc != 0:
             raise GemseekError(f"llama.cpp failed to embed a batch (code {rc})")
@@ -211,6 +277,7 @@ class LlamaEncoder:
             if not ptr:
                 raise GemseekError("llama.cpp returned no embedding for a sequence")
             out[seq_id] = np.ctypeslib.as_array(ptr, shape=(self.n_embd,))
+        self._drop_logits(ctx, total)  # a batch larger than any before grew (and cleared) the buffer
         return out
 
     def meta(self, key: str) -> str | None:
@@ -223,8 +290,9 @@ class LlamaEncoder:
         if self._closed:
             return
         self._closed = True
-        llama_cpp.llama_batch_free(self._batch)
-        self._free_context()
+        self._free_contexts()
+        for b in self._batches:
+            llama_cpp.llama_batch_free(b)
         _MODELS.release(self._model_key)
 
     def __del__(self) -> None:

@@ -1,4 +1,4 @@
-"""Keep a memory-mapped lookup table out of the process's resident memory.
+"""Keep memory that is not needed out of the process's resident memory.
 
 llama.cpp maps the model file and faults all of it in when it loads. The
 token table is two thirds of EmbeddingGemma but only a lookup: a batch reads
@@ -7,6 +7,10 @@ are not needed (``madvise(MADV_DONTNEED)`` on a read-only shared file mapping)
 drops them from the process; a row that is read again comes back from the
 page cache. Linux only (it finds the mapping in ``/proc/self/maps``);
 elsewhere, and whenever anything is unexpected, it does nothing.
+
+:func:`drop_scratch` does the same for a stretch of the heap whose contents
+no longer matter (it reads back as zeros): llama.cpp's logits buffer, which
+an embedding model never writes but which llama.cpp clears, 1 MB per token.
 """
 
 from __future__ import annotations
@@ -22,20 +26,52 @@ log = logging.getLogger(__name__)
 _MADV_DONTNEED = 4
 
 
+def _find_madvise():
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        fn = ctypes.CDLL(None, use_errno=True).madvise
+    except (OSError, AttributeError) as exc:
+        log.debug("no madvise: %s", exc)
+        return None
+    fn.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
+    return fn
+
+
+_MADVISE = _find_madvise()
+
+
+def drop_scratch(address: int, nbytes: int) -> int:
+    """Drop the whole pages inside ``[address, address + nbytes)`` from resident memory; they read back as zeros.
+
+    Only for memory this process owns and whose contents it will not read
+    again: the pages at either end that the range shares with other memory
+    are kept. Returns the bytes dropped (0 where this is not possible).
+    """
+    madvise = _MADVISE
+    if not madvise or not address or nbytes <= 0:
+        return 0
+    page = os.sysconf("SC_PAGE_SIZE")
+    lo, hi = -(-address // page) * page, (address + nbytes) // page * page
+    if hi <= lo:
+        return 0
+    if madvise(lo, hi - lo, _MADV_DONTNEED) != 0:
+        log.debug("madvise failed: %s", os.strerror(ctypes.get_errno()))
+        return 0
+    return hi - lo
+
+
 class ReleasablePages:
     """The pages of a file's byte range ``[start, end)`` as this process has them mapped."""
 
     def __init__(self, path: Path, start: int, end: int) -> None:
         self.ranges: list[tuple[int, int]] = []
-        self._madvise = None
-        if not sys.platform.startswith("linux"):
+        self._madvise = _MADVISE
+        if not self._madvise:
             return
         try:
-            libc = ctypes.CDLL(None, use_errno=True)
-            libc.madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
-            self._madvise = libc.madvise
             self.ranges = _mapped(os.path.realpath(path), start, end)
-        except (OSError, AttributeError, ValueError) as exc:
+        except (OSError, ValueError) as exc:
             log.debug("cannot release pages of %s: %s", path, exc)
             self.ranges = []
 

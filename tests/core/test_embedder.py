@@ -65,7 +65,7 @@ def test_released_buffers_come_back_with_the_same_vectors(tiny_gguf):
     try:
         before = e.embed_documents(TEXTS)  # the longer texts get a context of their own
         e.release_buffers()
-        assert e._encoder._ctx is None  # its output buffer is gone until the next call
+        assert e._encoder._ctxs == [None]  # its output buffer is gone until the next call
         np.testing.assert_allclose(e.embed_documents(TEXTS), before, atol=1e-6)
         e.release_buffers()
         e.release_buffers()  # nothing to release: fine
@@ -110,6 +110,40 @@ def test_pack_batches_respects_both_limits():
         assert len(b) <= 3
         assert len(b) == 1 or sum(lengths[i] for i in b) <= 512
     assert [3] in batches  # longer than the budget: alone
+
+
+def test_streams_embed_batches_side_by_side_and_get_the_same_vectors(tiny_gguf, f32):
+    from app.core.engine.config import EngineConfig
+
+    many = [f"{t} ({i})" for i in range(6) for t in TEXTS]  # more than one batch of the tiny model's 256 tokens
+    alone = f32.embed_documents(many)
+    e = LlamaEmbedder(tiny_gguf("F32"), engine=EngineConfig("F32", threads=2, streams=2))
+    try:
+        np.testing.assert_allclose(e.embed_documents(many), alone, atol=1e-6)
+        assert all(e._encoder._ctxs)  # the second stream decoded batches too, on a context of its own
+        np.testing.assert_allclose(e.embed_query("brown fox"), f32.embed_query("brown fox"), atol=1e-6)
+    finally:
+        e.close()
+
+
+def test_a_failure_in_one_stream_reaches_the_caller(tiny_gguf, monkeypatch):
+    from app.core.engine.config import EngineConfig
+
+    e = LlamaEmbedder(tiny_gguf("F32"), engine=EngineConfig("F32", threads=2, streams=2))
+    try:
+        enc = e._encoder
+        real = enc._encode_on
+
+        def failing(slot, sequences, threads):
+            if slot == 1:
+                raise GemseekError("llama.cpp failed to embed a batch (code -3)")
+            return real(slot, sequences, threads)
+
+        monkeypatch.setattr(enc, "_encode_on", failing)
+        with pytest.raises(GemseekError, match="code -3"):
+            e.embed_documents([f"{t} ({i})" for i in range(6) for t in TEXTS])
+    finally:
+        e.close()
 
 
 def test_engine_options_reach_llama_cpp(tiny_gguf, caplog):

@@ -33,6 +33,8 @@ class EngineConfig:
     Attributes:
         qtype: the GGUF type (a file in the models folder).
         threads: CPU threads for decoding.
+        streams: batches of documents decoded at once, each with ``threads / streams``
+            threads (a query, a single batch, uses all of them).
         extra_bufts: llama.cpp's extra CPU buffer types (AMX, repacked weights).
         flash_attn: flash attention.
         gpu_layers: layers offloaded to a GPU (0: CPU only).
@@ -45,6 +47,7 @@ class EngineConfig:
     flash_attn: bool = True
     gpu_layers: int = 0
     cpu_tensors: tuple[str, ...] = ()
+    streams: int = 1
 
     def to_json(self) -> dict:
         return {**asdict(self), "cpu_tensors": list(self.cpu_tensors)}
@@ -54,12 +57,14 @@ class EngineConfig:
         return cls(
             qtype=str(data["qtype"]), threads=int(data["threads"]), extra_bufts=bool(data["extra_bufts"]),
             flash_attn=bool(data["flash_attn"]), gpu_layers=int(data["gpu_layers"]),
-            cpu_tensors=tuple(data.get("cpu_tensors") or ()),
+            cpu_tensors=tuple(data.get("cpu_tensors") or ()), streams=int(data.get("streams", 1)),
         )
 
     def label(self) -> str:
         """A short description for people: ``MIX_BF16 · 2 threads · flash attention · extra buffers``."""
         parts = [self.qtype, f"{self.threads} thread{'s' if self.threads != 1 else ''}"]
+        if self.streams > 1:
+            parts.append(f"{self.streams} streams")
         parts.append("GPU" if self.gpu_layers else "CPU")
         parts.append("extra buffers" + (f" except {', '.join(self.cpu_tensors)}" if self.cpu_tensors else "")
                      if self.extra_bufts else "no extra buffers")
@@ -68,5 +73,5 @@ class EngineConfig:
 
     def loader_options(self) -> dict:
         """Keyword arguments for :class:`~app.core.llama_backend.LlamaEncoder`."""
-        return {"threads": self.threads, "extra_bufts": self.extra_bufts, "flash_attn": self.flash_attn,
-                "gpu_layers": self.gpu_layers, "cpu_tensors": self.cpu_tensors}
+        return {"threads": self.threads, "streams": self.streams, "extra_bufts": self.extra_bufts,
+                "flash_attn": self.flash_attn, "gpu_layers": self.gpu_layers, "cpu_tensors": self.cpu_tensors}
