@@ -3,6 +3,7 @@
 GEMSEEK_FAKE_PROBE is JSON: type → behaviour, with keys
   tps, query_ms      what it measures (tokens/s is scaled by threads: ×1 for 2, ×0.6 for 1)
   flash_off_tps      tokens/s with flash attention off
+  streams_gain       tokens/s is multiplied by this with more than one stream (default 1)
   crash_load         die with SIGSEGV while loading (all configurations of the type)
   crash_extra        die with SIGSEGV in the first measurement when extra buffer types are on
   crash_threads      die with SIGSEGV in a measurement with this many threads
@@ -13,7 +14,8 @@ GEMSEEK_FAKE_PROBE is JSON: type → behaviour, with keys
   noise              add this much noise to the reference vectors
   gpu_backend        what a GPU load reports as its backend (default: "CPU", i.e. not offloaded)
   crash_gpu          die while loading on the GPU
-  log                a file to append each measurement's type, threads and how much it was asked to measure
+  log                a file to append each measurement's type, threads, flash attention, how much it was asked to
+                     measure (passes, query rounds) and streams
 It answers with the probe texts' reference vectors, so fidelity is real arithmetic.
 """
 
@@ -73,12 +75,14 @@ def main() -> int:
             vectors = ref + rules.get("noise", 0.0) * rng.standard_normal(ref.shape).astype(np.float32)
         tps = rules.get("tps", 500.0) if v["flash_attn"] else rules.get("flash_off_tps", rules.get("tps", 500.0))
         tps *= 1.0 if v["threads"] == 2 else 0.6
+        if v.get("streams", 1) > 1:
+            tps *= rules.get("streams_gain", 1.0)
         if model["gpu_layers"] and backend != "CPU":
             tps *= rules.get("gpu_speedup", 3.0)
         if rules.get("log"):
             with open(rules["log"], "a", encoding="utf-8") as log:
                 log.write(json.dumps([model["qtype"], v["threads"], v["flash_attn"], request.get("min_passes", 2),
-                                      request.get("query_rounds", 3)]) + "\n")
+                                      request.get("query_rounds", 3), v.get("streams", 1)]) + "\n")
         emit({"event": "result", "variant": i, "tokens_per_s": tps, "query_ms": rules.get("query_ms", 20.0),
               "passes": 2, "rss_mb": 600.0,
               "vectors": base64.b64encode(np.ascontiguousarray(vectors, dtype=np.float32).tobytes()).decode()})

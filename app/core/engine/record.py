@@ -17,7 +17,7 @@ from app.core.engine.config import FAITHFUL, EngineConfig
 
 log = logging.getLogger(__name__)
 
-RECORD_VERSION = 1
+RECORD_VERSION = 2  # 2: configurations have streams (records without them are probed again)
 
 
 @dataclass(frozen=True)
@@ -107,7 +107,7 @@ def choose(trials: list[Trial], allowed: tuple[str, ...], prefer: str | None = N
     """The fastest usable trial of an ``allowed`` type, and a sentence saying why.
 
     Document throughput decides (indexing is where the time goes); within 3 %
-    the quicker query wins, then the smaller file. A type used before
+    the quicker query wins, then the smaller file, then fewer threads and streams. A type used before
     (``prefer``) is kept while it is within 5 % of the fastest, so that noise
     in the measurements does not make the index switch models (which means
     embedding everything again).
@@ -145,4 +145,4 @@ def _pooled(trials: list[Trial]) -> list[Trial]:
 
 def _best(trials: list[Trial], top: float) -> Trial:
     near = [t for t in trials if t.tokens_per_s >= 0.97 * top]
-    return min(near, key=lambda t: (t.query_ms or 1e9, t.file_mb or 0, t.config.threads))
+    return min(near, key=lambda t: (t.query_ms or 1e9, t.file_mb or 0, t.config.threads, t.config.streams))

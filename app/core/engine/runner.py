@@ -1,7 +1,7 @@
 """Run probe children safely: whatever one does (crash, abort, hang), the caller gets an outcome per variant.
 
 A child loads the model once with one set of model settings and measures
-several context variants (threads, flash attention) in turn, announcing each
+several context variants (threads, flash attention, streams) in turn, announcing each
 before it starts. When it dies, the variant it had announced is the one that
 killed it; the variants after it get a fresh child. When it goes quiet for
 longer than the time limit, it is killed and the variant is recorded as hung.

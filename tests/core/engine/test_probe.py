@@ -47,14 +47,14 @@ def test_every_type_is_screened_with_one_pass_and_the_best_measured_fully(tmp_pa
              "Q8_0": {"tps": 500, "log": str(log)}}
     rec = Prober(CPU, runner(rules)).run(candidates("MIX_BF16", "BF16", "Q8_0"), "key")
     asked = [tuple(json.loads(line)) for line in log.read_text().splitlines()]
-    screens = [a for a in asked if a[3:] == (1, 1)]  # one pass over the passages, one round of queries
-    full = [a for a in asked if a[3:] == (2, 2)]
+    screens = [a for a in asked if a[3:5] == (1, 1)]  # one pass over the passages, one round of queries
+    full = [a for a in asked if a[3:5] == (2, 2)]
     assert sorted(a[0] for a in screens) == ["BF16", "MIX_BF16", "Q8_0"] and len(asked) == len(screens) + len(full)
-    # the fastest with every variant; the runner-up within 20 % of it (a single pass is rough) at its default
-    # only; not the slow one
-    assert sorted((a[0], a[1], a[2]) for a in full) == [("BF16", 2, True), ("MIX_BF16", 1, True),
-                                                         ("MIX_BF16", 2, False), ("MIX_BF16", 2, True),
-                                                         ("MIX_BF16", 2, True)]
+    # the fastest with every variant (two one-thread streams among them); the runner-up within 20 % of it (a
+    # single pass is rough) at its default only; not the slow one
+    assert sorted((a[0], a[1], a[2], a[5]) for a in full) == [("BF16", 2, True, 1), ("MIX_BF16", 1, True, 1),
+                                                               ("MIX_BF16", 2, False, 1), ("MIX_BF16", 2, True, 1),
+                                                               ("MIX_BF16", 2, True, 1), ("MIX_BF16", 2, True, 2)]
     assert rec.chosen.config.qtype == "MIX_BF16"
 
 
@@ -69,6 +69,15 @@ def test_when_every_type_runs_alike_only_two_are_measured_again(tmp_path):
 def test_flash_attention_off_is_kept_when_it_is_faster():
     rec = Prober(CPU, runner({"Q8_0": {"tps": 500, "flash_off_tps": 800}})).run(candidates("Q8_0"), "key")
     assert rec.chosen.config == EngineConfig("Q8_0", 2, flash_attn=False)
+
+
+def test_streams_are_chosen_when_they_embed_faster_and_not_when_they_do_not():
+    rec = Prober(CPU, runner({"Q8_0": {"tps": 500, "streams_gain": 1.3}})).run(candidates("Q8_0"), "key")
+    assert rec.chosen.config == EngineConfig("Q8_0", 2, streams=2)
+    assert "2 streams" in rec.chosen.config.label() and rec.chosen.tokens_per_s == 650
+    same = Prober(CPU, runner({"Q8_0": {"tps": 500}})).run(candidates("Q8_0"), "key")
+    assert any(t.config.streams == 2 for t in same.trials)  # measured, but no faster: fewer streams win
+    assert same.chosen.config == EngineConfig("Q8_0", 2)
 
 
 def test_a_crash_with_extra_buffers_is_recorded_and_the_type_runs_without_them():

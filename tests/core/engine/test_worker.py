@@ -17,7 +17,7 @@ class SlowEmbedder:
 def test_every_pass_and_every_query_is_followed_by_a_sign_of_life():
     emitted: list[dict] = []
     emb = SlowEmbedder()
-    out = worker._timings(emb, ["a", "b"], ["q1", "q2", "q3"], tokens=10, first=0.5,
+    out = worker._timings(emb, (["a", "b"], 10), ["q1", "q2", "q3"], first=(20.0, 0.5),
                           request={"min_seconds": 0, "query_rounds": 2}, emit=emitted.append)
     ticks = [e for e in emitted if e == {"event": "tick"}]
     passes_after_the_first = out["passes"] - 1
