@@ -144,9 +144,12 @@ class LlamaEncoder:
         # n_ubatch must equal n_batch: an encoder needs each text whole in one ubatch,
         # and llama.cpp aborts the process (GGML_ASSERT) otherwise.
         cparams.n_batch = cparams.n_ubatch = tokens
-        # llama.cpp sizes its first logits buffer by this: as large as a batch (where it can), so that
-        # the buffer is made, cleared and dropped here, not grown and cleared again by a later batch
-        cparams.n_seq_max = max(self.max_seqs, min(tokens, llama_cpp.llama_max_parallel_sequences()))
+        # llama.cpp sizes its first logits buffer by this: as large as an ordinary batch, so that the buffer
+        # is made, cleared and dropped here, not grown and cleared again by a later batch. (It must divide
+        # the batch: llama.cpp reserves its graph with the tokens split evenly over the sequences, and
+        # aborts otherwise. A long text's context, a multiple of 64 tokens, keeps max_seqs.)
+        most = llama_cpp.llama_max_parallel_sequences()
+        cparams.n_seq_max = tokens if self.max_seqs <= tokens <= most else self.max_seqs
         cparams.n_threads = cparams.n_threads_batch = self.threads
         cparams.embeddings = True
         cparams.pooling_type = llama_cpp.LLAMA_POOLING_TYPE_MEAN

@@ -84,6 +84,24 @@ def test_model_card_example(real_gguf, safe_embedder, qtype):
     np.testing.assert_allclose(docs @ q, [0.3008, 0.6361, 0.4927, 0.4889], atol=0.002)
 
 
+def test_streams_give_the_same_vectors_as_one_context(real_gguf, safe_embedder, reference):
+    # Two contexts decoding side by side on the one model, ordinary batches and long texts (contexts of their
+    # own) among them, exactly as one context one batch after another.
+    import dataclasses
+
+    from app.core.embedder import LlamaEmbedder
+
+    data, _ = reference
+    one = safe_embedder(real_gguf("Q8_0"), "Q8_0")
+    two = LlamaEmbedder(real_gguf("Q8_0"), engine=dataclasses.replace(one.engine, threads=2, streams=2))
+    try:
+        assert max(len(one.tokenize(t)) for t in data["texts"]) > 1000  # long texts are among them
+        np.testing.assert_array_equal(two.embed_prompts(data["texts"]), one.embed_prompts(data["texts"]))
+    finally:
+        one.close()
+        two.close()
+
+
 def _rss_mb() -> float:
     line = next(x for x in Path("/proc/self/status").read_text().splitlines() if x.startswith("VmRSS:"))
     return int(line.split()[1]) / 1024
