@@ -199,7 +199,9 @@ class LlamaEncoder:
         if self.streams == 1 or len(batches) < 2:
             return [self.encode(b) for b in batches]
         out: list = [None] * len(batches)
-        pending = iter(range(len(batches)))
+        # The largest batches first, so that the streams finish close together (the last one to finish
+        # keeps the others waiting)
+        pending = iter(sorted(range(len(batches)), key=lambda i: -sum(len(s) for s in batches[i])))
         take = threading.Lock()
         errors: list[BaseException] = []
         threads = max(1, self.threads // self.streams)

@@ -3,6 +3,7 @@
 GEMSEEK_FAKE_PROBE is JSON: type → behaviour, with keys
   tps, query_ms      what it measures (tokens/s is scaled by threads: ×1 for 2, ×0.6 for 1)
   flash_off_tps      tokens/s with flash attention off
+  screen_tps         tokens/s when asked for a single pass (the probe's screening)
   streams_gain       tokens/s is multiplied by this with more than one stream (default 1)
   crash_load         die with SIGSEGV while loading (all configurations of the type)
   crash_extra        die with SIGSEGV in the first measurement when extra buffer types are on
@@ -74,6 +75,8 @@ def main() -> int:
         else:
             vectors = ref + rules.get("noise", 0.0) * rng.standard_normal(ref.shape).astype(np.float32)
         tps = rules.get("tps", 500.0) if v["flash_attn"] else rules.get("flash_off_tps", rules.get("tps", 500.0))
+        if request.get("min_passes", 2) == 1 and "screen_tps" in rules:
+            tps = rules["screen_tps"]
         tps *= 1.0 if v["threads"] == 2 else 0.6
         if v.get("streams", 1) > 1:
             tps *= rules.get("streams_gain", 1.0)

@@ -23,6 +23,7 @@ only within its type's bounds (:data:`~app.core.engine.config.BOUNDS`).
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import time
 from collections.abc import Callable
@@ -186,7 +187,7 @@ class Prober:
                  "gpu_layers": config.gpu_layers, "cpu_tensors": list(config.cpu_tensors)}
         wanted = [{"threads": n, "flash_attn": flash, "streams": streams} for n, flash, streams in variants]
         outcomes = self.runner.run(model, wanted, {**self._texts, **how})
-        return [self._trial(c, config, o) for o in outcomes]
+        return [dataclasses.replace(self._trial(c, config, o), screen=how is SCREEN) for o in outcomes]
 
     def _trial(self, c: Candidate, base: EngineConfig, o: Outcome) -> Trial:
         config = EngineConfig(base.qtype, int(o.variant["threads"]), base.extra_bufts, bool(o.variant["flash_attn"]),

@@ -34,17 +34,19 @@ class Trial:
     rss_mb: float | None = None
     file_mb: float | None = None
     backend: str = "CPU"
+    screen: bool = False  # one rough pass (the probe's first stage), not a full measurement
 
     def to_json(self) -> dict:
         return {"config": self.config.to_json(), "ok": self.ok, "reason": self.reason,
                 "tokens_per_s": self.tokens_per_s, "query_ms": self.query_ms, "cos_mean": self.cos_mean,
-                "cos_min": self.cos_min, "rss_mb": self.rss_mb, "file_mb": self.file_mb, "backend": self.backend}
+                "cos_min": self.cos_min, "rss_mb": self.rss_mb, "file_mb": self.file_mb, "backend": self.backend,
+                "screen": self.screen}
 
     @classmethod
     def from_json(cls, d: dict) -> Trial:
         return cls(EngineConfig.from_json(d["config"]), bool(d["ok"]), d.get("reason", ""), d.get("tokens_per_s"),
                    d.get("query_ms"), d.get("cos_mean"), d.get("cos_min"), d.get("rss_mb"), d.get("file_mb"),
-                   d.get("backend", "CPU"))
+                   d.get("backend", "CPU"), bool(d.get("screen", False)))
 
 
 @dataclass(frozen=True)
@@ -130,12 +132,17 @@ def choose(trials: list[Trial], allowed: tuple[str, ...], prefer: str | None = N
 
 
 def _pooled(trials: list[Trial]) -> list[Trial]:
-    """One trial per configuration, with the mean of its measurements (a configuration measured twice)."""
+    """One trial per configuration, with the mean of its measurements (a configuration measured twice).
+
+    A configuration measured fully is judged by those measurements only: its one screening pass (cold,
+    with the context being made) reads low, and would favour the variants that were never screened.
+    """
     groups: dict[EngineConfig, list[Trial]] = {}
     for t in trials:
         groups.setdefault(t.config, []).append(t)
     out = []
     for group in groups.values():
+        group = [t for t in group if not t.screen] or group
         first = group[0]
         out.append(replace(first, tokens_per_s=round(sum(t.tokens_per_s for t in group) / len(group), 1),
                            query_ms=round(sum(t.query_ms or 0 for t in group) / len(group), 2),

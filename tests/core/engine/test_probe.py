@@ -80,6 +80,14 @@ def test_streams_are_chosen_when_they_embed_faster_and_not_when_they_do_not():
     assert same.chosen.config == EngineConfig("Q8_0", 2)
 
 
+def test_a_rough_screening_pass_does_not_decide_between_fully_measured_configurations():
+    # The screening pass reads low; the default measured fully is as fast as the streams, which were never
+    # screened: pooling the screen with the full measurements would make the streams look faster.
+    rec = Prober(CPU, runner({"Q8_0": {"tps": 500, "screen_tps": 300}})).run(candidates("Q8_0"), "key")
+    assert [t.screen for t in rec.trials][:1] == [True] and not any(t.screen for t in rec.trials[1:])
+    assert rec.chosen.config == EngineConfig("Q8_0", 2) and rec.chosen.tokens_per_s == 500
+
+
 def test_a_crash_with_extra_buffers_is_recorded_and_the_type_runs_without_them():
     rules = {"Q8_0": {"tps": 900, "crash_extra": True}, "MIX_BF16": {"tps": 500}}
     rec = Prober(CPU, runner(rules)).run(candidates("MIX_BF16", "Q8_0"), "key")
