@@ -104,8 +104,8 @@ class LlamaEmbedder:
         threads: CPU threads for llama.cpp.
         batch_tokens: how many tokens to pack into one forward pass. Throughput
             is flat from one ~250-token chunk per pass upwards (bench/embed.py),
-            while llama.cpp's output buffer costs 1 MB per token of the largest
-            batch, so batches stay small.
+            while llama.cpp clears a 1 MB logits row per token of a context's
+            batch when it makes it (a moment's peak), so batches stay small.
         fingerprint: identifies the model's outputs (see app.core.model).
         engine: how to run it (threads, buffer types, flash attention, GPU), as
             the engine probe chose for this machine; overrides ``threads``.
@@ -224,8 +224,8 @@ class LlamaEmbedder:
         return truncate(out, dimension)
 
     def release_buffers(self) -> None:
-        """Free the working memory of the standing batch (~1 MB per token of it) until the next embedding; the
-        model stays loaded, and the next call makes a new context (milliseconds). For an indexer gone idle."""
+        """Free the standing contexts' working memory until the next embedding; the model stays loaded, and the
+        next call makes new contexts (milliseconds). For an indexer gone idle."""
         with self._lock, self._state:
             if self._encoder is not None:
                 self._encoder.release_context()
