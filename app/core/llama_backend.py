@@ -73,8 +73,8 @@ class LlamaEncoder:
 
     With ``streams`` > 1, :meth:`encode_batches` decodes that many batches at
     once, each on its own context with its share of the threads: on two cores,
-    two one-thread streams embed ~35 % more tokens per second than one
-    two-thread stream (bench/RESULTS.md). A single batch (a query) uses all
+    two one-thread streams embed about a quarter more tokens per second
+    than one two-thread stream (bench/RESULTS.md). A single batch (a query) uses all
     the threads.
 
     Args:
@@ -90,6 +90,9 @@ class LlamaEncoder:
         gpu_layers: layers to offload to a GPU (0: none; 999: all).
         cpu_tensors: regular expressions of tensor names kept in the plain CPU
             buffer even when extra buffer types are on.
+
+    Which of these a machine can use is the engine probe's business
+    (:mod:`app.core.engine`): some builds crash on some CPUs with some of them.
     """
 
     def __init__(
