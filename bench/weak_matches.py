@@ -72,9 +72,9 @@ def main() -> int:
     ap.add_argument("--set", choices=("dev", "eval2"), default="dev")
     ap.add_argument("--corpus", type=Path, help="the unpacked corpus the home indexed (default: the set's)")
     args = ap.parse_args()
-    qpath = EVAL_DIR / "queries.jsonl" if args.set == "dev" else ROOT / "bench" / "eval2" / "queries.jsonl"
-    queries = [json.loads(x) for x in qpath.read_text(encoding="utf-8").splitlines() if x.strip()]
-    corpus = args.corpus or corpus_dir()
+    set_dir = EVAL_DIR if args.set == "dev" else ROOT / "bench" / "eval2"
+    queries = [json.loads(x) for x in (set_dir / "queries.jsonl").read_text(encoding="utf-8").splitlines() if x.strip()]
+    corpus = args.corpus or corpus_dir(set_dir)
     runs = scored_runs(args.home, queries, corpus)
     grid = [evaluate(queries, runs, f / 100, m / 100) for f in (0, *range(20, 50, 2)) for m in range(0, 16)]
     base = evaluate(queries, runs, -1.0, -1.0)
