@@ -4,18 +4,11 @@ from __future__ import annotations
 
 import ctypes
 import sys
-from pathlib import Path
 
 import pytest
 
 from app.core import memory
-
-
-def _rss_kb() -> int:
-    for line in Path("/proc/self/status").read_text(encoding="ascii").splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    raise AssertionError("no VmRSS")
+from bench.shared import status_mb
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc_trim")
@@ -31,9 +24,9 @@ def test_give_back_returns_freed_heap_pages_to_the_system():
             ctypes.memset(b, 1, 64 * 1024)
         for b in reversed(blocks[1:]):
             libc.free(b)
-        held = _rss_kb()
+        held = status_mb("VmRSS")
         assert memory.give_back()
-        assert held - _rss_kb() > 50 * 1024  # most of the 100 MB freed is back with the system
+        assert held - status_mb("VmRSS") > 50  # most of the 100 MB freed is back with the system
         libc.free(blocks[0])
     finally:
         libc.mallopt(-1, 128 * 1024)

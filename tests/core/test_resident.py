@@ -13,6 +13,7 @@ from gguf import GGUFReader
 from app.core.embedder import LlamaEmbedder
 from app.core.gguf_layout import tensor_span
 from app.core.resident import ReleasablePages, drop_scratch
+from bench.shared import status_mb
 
 
 def test_tensor_spans_match_gguf_py(tiny_gguf):
@@ -67,18 +68,13 @@ def test_the_embedder_keeps_the_token_table_out_and_still_embeds_right(tiny_gguf
         e.close()
 
 
-def _rss_kb() -> int:
-    line = next(x for x in Path("/proc/self/status").read_text().splitlines() if x.startswith("VmRSS:"))
-    return int(line.split()[1])
-
-
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="pages are released on Linux only")
 def test_dropped_scratch_memory_leaves_resident_memory_and_reads_back_as_zeros():
     buf = np.ones(64 << 17)  # 64 MiB, every page touched
-    before = _rss_kb()
+    before = status_mb("VmRSS")
     dropped = drop_scratch(buf.ctypes.data + 100, buf.nbytes - 200)
     assert dropped >= buf.nbytes - 3 * 4096 and dropped % 4096 == 0
-    assert _rss_kb() < before - 60_000
+    assert status_mb("VmRSS") < before - 60_000 / 1024
     assert buf[0] == 1.0 and buf[-1] == 1.0  # the pages shared with memory outside the range are kept
     assert not buf[1024:-1024].any()  # the rest reads back as zeros
     assert drop_scratch(0, 1 << 20) == 0 and drop_scratch(buf.ctypes.data, 100) == 0  # nothing, or no whole page

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from app.core.embedder import truncate
-from bench.shared import shared_dir
+from bench.shared import shared_dir, status_mb
 
 pytestmark = pytest.mark.real_model
 
@@ -102,11 +101,6 @@ def test_streams_give_the_same_vectors_as_one_context(real_gguf, safe_embedder, 
         two.close()
 
 
-def _rss_mb() -> float:
-    line = next(x for x in Path("/proc/self/status").read_text().splitlines() if x.startswith("VmRSS:"))
-    return int(line.split()[1]) / 1024
-
-
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/self/status")
 def test_llama_cpp_s_logits_buffer_does_not_stay_resident(real_gguf, safe_embedder):
     # llama.cpp clears a 1 MB logits row per token of a batch, which an embedding model never uses: 250 MB for
@@ -115,10 +109,10 @@ def test_llama_cpp_s_logits_buffer_does_not_stay_resident(real_gguf, safe_embedd
     try:
         e.embed_documents(["a short text"])
         e.release_buffers()  # no context: what one costs is measured from here
-        before = _rss_mb()
+        before = status_mb("VmRSS")
         e.embed_documents(["word " * 230])  # one batch of about 240 tokens
         e.embed_documents(["word " * 230, "another " * 10])
-        grown = _rss_mb() - before
+        grown = status_mb("VmRSS") - before
         assert grown < 60, f"resident memory grew {grown:.0f} MB"
     finally:
         e.close()
