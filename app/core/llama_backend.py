@@ -119,11 +119,8 @@ class LlamaEncoder:
         self.n_ctx = min(n_ctx, llama_cpp.llama_model_n_ctx_train(self._model))
         self.batch_tokens = min(batch_tokens, self.n_ctx)
         self.max_seqs = min(max_seqs, llama_cpp.llama_max_parallel_sequences())
-        self.threads = max(1, threads)
-        self.streams = max(1, min(streams, self.threads))
         self.flash_attn = flash_attn
-        self._ctxs: list = [None] * self.streams  # each stream's standing context
-        self._batches = [llama_cpp.llama_batch_init(self.n_ctx, 0, 1) for _ in range(self.streams)]
+        self._open_streams(threads, streams)
         self._making = threading.Lock()  # one context made (its logits buffer resident) at a time
         self._long = threading.Lock()  # one long text's context at a time
         self._closed = False
@@ -132,14 +129,21 @@ class LlamaEncoder:
 
     def reconfigure(self, *, threads: int, flash_attn: bool, streams: int = 1) -> None:
         """Use other context settings from the next batch on (the model stays loaded)."""
+        self._close_streams()
+        self.flash_attn = flash_attn
+        self._open_streams(threads, streams)
+
+    def _open_streams(self, threads: int, streams: int) -> None:
+        """Each stream's token batch, and a place for its standing context (made by its first batch)."""
+        self.threads = max(1, threads)
+        self.streams = max(1, min(streams, self.threads))
+        self._ctxs: list = [None] * self.streams
+        self._batches = [llama_cpp.llama_batch_init(self.n_ctx, 0, 1) for _ in range(self.streams)]
+
+    def _close_streams(self) -> None:
         self._free_contexts()
         for b in self._batches:
             llama_cpp.llama_batch_free(b)
-        self.threads = max(1, threads)
-        self.streams = max(1, min(streams, self.threads))
-        self.flash_attn = flash_attn
-        self._ctxs = [None] * self.streams
-        self._batches = [llama_cpp.llama_batch_init(self.n_ctx, 0, 1) for _ in range(self.streams)]
 
     def _new_context(self, tokens: int):
         cparams = llama_cpp.llama_context_default_params()
@@ -298,9 +302,7 @@ class LlamaEncoder:
         if self._closed:
             return
         self._closed = True
-        self._free_contexts()
-        for b in self._batches:
-            llama_cpp.llama_batch_free(b)
+        self._close_streams()
         _MODELS.release(self._model_key)
 
     def __del__(self) -> None:
