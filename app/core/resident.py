@@ -48,17 +48,26 @@ def drop_scratch(address: int, nbytes: int) -> int:
     again: the pages at either end that the range shares with other memory
     are kept. Returns the bytes dropped (0 where this is not possible).
     """
-    madvise = _MADVISE
-    if not madvise or not address or nbytes <= 0:
+    if not _MADVISE or not address or nbytes <= 0:
         return 0
-    page = os.sysconf("SC_PAGE_SIZE")
-    lo, hi = -(-address // page) * page, (address + nbytes) // page * page
-    if hi <= lo:
-        return 0
-    if madvise(lo, hi - lo, _MADV_DONTNEED) != 0:
-        log.debug("madvise failed: %s", os.strerror(ctypes.get_errno()))
+    lo, hi = _whole_pages(address, address + nbytes)
+    if hi <= lo or not _dont_need(lo, hi):
         return 0
     return hi - lo
+
+
+def _whole_pages(lo: int, hi: int) -> tuple[int, int]:
+    """The page-aligned range of the whole pages inside ``[lo, hi)`` (empty when there is none)."""
+    page = os.sysconf("SC_PAGE_SIZE")
+    return -(-lo // page) * page, hi // page * page
+
+
+def _dont_need(lo: int, hi: int) -> bool:
+    """madvise(MADV_DONTNEED) on the page-aligned ``[lo, hi)``; False (logged) if the kernel refused."""
+    if _MADVISE(lo, hi - lo, _MADV_DONTNEED) != 0:
+        log.debug("madvise failed: %s", os.strerror(ctypes.get_errno()))
+        return False
+    return True
 
 
 class ReleasablePages:
@@ -66,8 +75,7 @@ class ReleasablePages:
 
     def __init__(self, path: Path, start: int, end: int) -> None:
         self.ranges: list[tuple[int, int]] = []
-        self._madvise = _MADVISE
-        if not self._madvise:
+        if not _MADVISE:
             return
         try:
             self.ranges = _mapped(os.path.realpath(path), start, end)
@@ -82,15 +90,13 @@ class ReleasablePages:
     def release(self) -> None:
         """Drop the pages from resident memory (they are read again from the page cache when used)."""
         for a, b in self.ranges:
-            if self._madvise(a, b - a, _MADV_DONTNEED) != 0:
-                log.debug("madvise failed: %s", os.strerror(ctypes.get_errno()))
+            if not _dont_need(a, b):
                 self.ranges = []
                 return
 
 
 def _mapped(real: str, start: int, end: int) -> list[tuple[int, int]]:
     """Page-aligned address ranges, inside read-only shared mappings of ``real``, that hold ``[start, end)``."""
-    page = os.sysconf("SC_PAGE_SIZE")
     out = []
     with open("/proc/self/maps", encoding="utf-8", errors="replace") as maps:
         for line in maps:
@@ -99,9 +105,7 @@ def _mapped(real: str, start: int, end: int) -> list[tuple[int, int]]:
                 continue
             a, b = (int(x, 16) for x in parts[0].split("-"))
             offset = int(parts[2], 16)
-            lo = max(a, a + start - offset)
-            hi = min(b, a + end - offset)
-            lo, hi = -(-lo // page) * page, hi // page * page
+            lo, hi = _whole_pages(max(a, a + start - offset), min(b, a + end - offset))
             if hi > lo:
                 out.append((lo, hi))
     return out
